@@ -1,0 +1,1 @@
+//! face-verify (being built; see its issue).

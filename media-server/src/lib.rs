@@ -1,0 +1,1 @@
+//! media-server (being built; see its issue).
