@@ -1,0 +1,36 @@
+// Typed calls of the proctor API, one function per endpoint.
+import { request } from './client'
+import type {
+  ChangePasswordRequest,
+  CreateUserRequest,
+  LoginRequest,
+  OrgProfile,
+  OrgProfileInput,
+  SessionResponse,
+  SessionUser,
+  UpdateUserRequest,
+  UserRecord,
+} from './types'
+
+export { ApiError, getToken, setToken, installApiHooks } from './client'
+export * from './types'
+
+export const authApi = {
+  login: (body: LoginRequest) =>
+    request<SessionResponse>('POST', '/api/auth/login', body, { skipAuthHook: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', undefined, { skipAuthHook: true }),
+  me: () => request<SessionUser>('GET', '/api/auth/me'),
+  changePassword: (body: ChangePasswordRequest) => request<SessionResponse>('POST', '/api/auth/password', body),
+}
+
+export const usersApi = {
+  list: () => request<UserRecord[]>('GET', '/api/users'),
+  create: (body: CreateUserRequest) => request<UserRecord>('POST', '/api/users', body),
+  update: (id: UserRecord['id'], body: UpdateUserRequest) =>
+    request<UserRecord>('PATCH', `/api/users/${encodeURIComponent(String(id))}`, body),
+}
+
+export const orgApi = {
+  get: () => request<OrgProfile>('GET', '/api/org'),
+  update: (body: OrgProfileInput) => request<OrgProfile>('PUT', '/api/org', body),
+}

@@ -1,0 +1,81 @@
+// Types of the proctor HTTP API (see /api/openapi.json). Keep in step with proctor-api.
+
+export const ROLES = [
+  'admin',
+  'staff',
+  'examiner',
+  'invigilator',
+  'supervisor',
+  'candidate',
+  'province',
+] as const
+
+export type Role = (typeof ROLES)[number]
+
+/** Every failure from the API has this body. */
+export interface ApiErrorBody {
+  code: string
+  message: { zh: string; en: string }
+  field: string | null
+}
+
+export interface SessionUser {
+  id: number | string
+  username: string
+  display_name: string
+  role: Role
+  must_change_password: boolean
+}
+
+export interface LoginRequest {
+  username: string
+  password: string
+}
+
+export interface SessionResponse {
+  token: string
+  expires_at: string
+  user: SessionUser
+}
+
+export interface ChangePasswordRequest {
+  current_password: string
+  new_password: string
+}
+
+export interface UserRecord {
+  id: number | string
+  username: string
+  display_name: string
+  role: Role
+  disabled: boolean
+  must_change_password: boolean
+  created_at: string
+}
+
+export interface CreateUserRequest {
+  username: string
+  display_name: string
+  role: Role
+  password: string
+}
+
+export interface UpdateUserRequest {
+  display_name?: string
+  role?: Role
+  disabled?: boolean
+}
+
+export interface OrgProfileInput {
+  name: string
+  accreditation_no: string
+  address: string
+  contact_phone: string
+  contact_email: string
+  website: string
+  introduction: string
+}
+
+export interface OrgProfile extends OrgProfileInput {
+  updated_at: string | null
+}

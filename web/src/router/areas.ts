@@ -1,0 +1,85 @@
+// The pages of each role's area: one table drives both the routes and the side menu, so a
+// menu entry can never point at a page its role may not open.
+import type { Component } from 'vue'
+import type { RouteComponent } from 'vue-router'
+import {
+  Calendar,
+  Collection,
+  DataAnalysis,
+  Document,
+  EditPen,
+  HomeFilled,
+  Histogram,
+  List,
+  OfficeBuilding,
+  Tickets,
+  Trophy,
+  User,
+  VideoCamera,
+  View,
+} from '@element-plus/icons-vue'
+import type { Role } from '@/api'
+import type { MessageSchema } from '@/i18n/zh-CN'
+
+type Lazy = () => Promise<RouteComponent | { default: RouteComponent }>
+
+export interface AreaPage {
+  /** Path below the role's area, '' for its home. */
+  path: string
+  /** Key under `menu` in the i18n files. */
+  title: keyof MessageSchema['menu']
+  icon: Component
+  /** Absent: a module planned for a later release (shows the "coming later" page). */
+  component?: Lazy
+}
+
+const comingSoon: Lazy = () => import('@/components/ComingSoonPage.vue')
+const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
+
+export const AREAS: Record<Role, AreaPage[]> = {
+  admin: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/admin/HomeView.vue') },
+    { path: 'users', title: 'users', icon: User, component: () => import('@/views/admin/UsersView.vue') },
+    { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
+    { path: 'audit', title: 'audit', icon: List },
+  ],
+  staff: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
+    { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
+    { path: 'registration', title: 'registration', icon: Tickets },
+    { path: 'arrangement', title: 'arrangement', icon: Calendar },
+    { path: 'bank', title: 'bank', icon: Collection },
+  ],
+  examiner: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
+    { path: 'scoring', title: 'scoring', icon: EditPen },
+  ],
+  invigilator: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
+    { path: 'rooms', title: 'rooms', icon: VideoCamera },
+  ],
+  supervisor: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
+    { path: 'patrol', title: 'patrol', icon: View },
+  ],
+  candidate: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
+    { path: 'exams', title: 'myExams', icon: Document },
+    { path: 'results', title: 'myResults', icon: Trophy },
+  ],
+  province: [
+    { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/province/HomeView.vue') },
+    { path: 'supervision', title: 'supervision', icon: DataAnalysis },
+    { path: 'statistics', title: 'statistics', icon: Histogram },
+  ],
+}
+
+export function areaPath(role: Role, page: AreaPage): string {
+  return page.path ? `/${role}/${page.path}` : `/${role}`
+}
+
+export function routeName(role: Role, page: AreaPage): string {
+  return `${role}.${page.path || 'home'}`
+}
+
+export { comingSoon }
