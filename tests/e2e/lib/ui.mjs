@@ -1,0 +1,23 @@
+// Steps through the web app that several scenarios share. Selectors are the data-testid
+// attributes the Vue components set (on Element Plus inputs they land on the <input>).
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export async function signIn(page, baseUrl, username, password) {
+  await page.goto(`${baseUrl}/app/login`)
+  await page.getByTestId('login-username').fill(username)
+  await page.getByTestId('login-password').fill(password)
+  await page.getByTestId('login-submit').click()
+}
+
+/** Runs `body`; on failure saves a screenshot beside the error so a red CI run shows the page. */
+export async function withScreenshotOnFailure(page, name, body) {
+  try {
+    return await body()
+  } catch (e) {
+    const path = join(tmpdir(), `proctor-e2e-${name}-${Date.now()}.png`)
+    await page.screenshot({ path, fullPage: true }).catch(() => {})
+    e.message += `\n(screenshot: ${path}; page: ${page.url()})`
+    throw e
+  }
+}
