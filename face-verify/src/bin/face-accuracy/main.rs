@@ -1,0 +1,209 @@
+//! Accuracy on the labelled face sets in `shared/data/faces`: ROC points, the chosen
+//! threshold, false-accept and false-reject rates, and a PNG plot.
+//!
+//! `cargo run --release -p face-verify --bin face-accuracy -- [--data DIR] [--out DIR]`
+//! (release matters: the whole ORL set is 400 images). Quality gates are not applied here:
+//! every picture with a detected face is compared, and gate failures are counted separately.
+
+mod plot;
+mod roc;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use face_verify::{Embedding, FaceEngine, FaceSettings};
+use roc::{Pairs, Point};
+
+const TARGET_FAR: f64 = 0.001;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("face-accuracy: {e}");
+        std::process::exit(1);
+    }
+}
+
+struct Args {
+    data: PathBuf,
+    out: PathBuf,
+}
+
+fn args() -> Result<Args, String> {
+    let mut data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces");
+    let mut out = PathBuf::from("target/face-accuracy");
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--data" => data = value.into(),
+            "--out" => out = value.into(),
+            _ => return Err(format!("unknown flag {flag}; use --data DIR --out DIR")),
+        }
+    }
+    Ok(Args { data, out })
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = args()?;
+    let settings = FaceSettings::from_env();
+    let engine = FaceEngine::load(&settings)?;
+    std::fs::create_dir_all(&args.out)?;
+
+    let celebrity = celebrity_pairs(&engine, &args.data.join("celebrity-pairs"))?;
+    let orl = orl_pairs(&engine, &args.data.join("orl"))?;
+
+    let chosen = report("celebrity-pairs", &celebrity, None);
+    report("orl (all pairs)", &orl, Some(chosen.threshold));
+
+    let celebrity_curve = celebrity.curve();
+    let orl_curve = orl.curve();
+    let png = args.out.join("roc.png");
+    plot::draw(&[
+        plot::Series { points: &celebrity_curve, colour: [200, 40, 40], chosen: Some(chosen) },
+        plot::Series { points: &orl_curve, colour: [40, 80, 200], chosen: Some(orl.at(chosen.threshold)) },
+    ])
+    .save(&png)?;
+    println!("\nROC plot: {} (x: FAR, log 1e-4..1; y: 1-FRR; red celebrity-pairs, blue orl; rings at the chosen threshold)", png.display());
+    let csv = args.out.join("roc.csv");
+    let mut text = String::from("set,threshold,far,frr\n");
+    for (name, curve) in [("celebrity-pairs", &celebrity_curve), ("orl", &orl_curve)] {
+        for p in curve {
+            text.push_str(&format!("{name},{:.4},{:.6},{:.6}\n", p.threshold, p.far, p.frr));
+        }
+    }
+    std::fs::write(&csv, text)?;
+    println!("ROC points: {}", csv.display());
+    println!("configured match_threshold: {}", settings.match_threshold);
+    Ok(())
+}
+
+/// Embeds each picture once; `None` when no face was found.
+struct Gallery {
+    embeddings: BTreeMap<String, Option<Embedding>>,
+    no_face: usize,
+    gate_failures: BTreeMap<String, usize>,
+}
+
+fn gallery(engine: &FaceEngine, files: impl IntoIterator<Item = (String, PathBuf)>) -> Result<Gallery, Box<dyn std::error::Error>> {
+    let mut g = Gallery { embeddings: BTreeMap::new(), no_face: 0, gate_failures: BTreeMap::new() };
+    for (key, path) in files {
+        if g.embeddings.contains_key(&key) {
+            continue;
+        }
+        let image = upscale_small(engine.decode(&std::fs::read(&path)?)?);
+        let analysis = engine.analyse(&image)?;
+        if analysis.embedding.is_none() {
+            g.no_face += 1;
+        } else if let Some(issue) = analysis.issue {
+            let name = format!("{issue:?}");
+            let name = name.split([' ', '{']).next().unwrap_or_default().to_string();
+            *g.gate_failures.entry(name).or_default() += 1;
+        }
+        g.embeddings.insert(key, analysis.embedding);
+    }
+    Ok(g)
+}
+
+/// The ORL copy here is 23x28 pixels; the detector needs faces of at least 12 px and works
+/// far better with more, so small pictures are enlarged (bilinear) before analysis.
+const MIN_SIDE: u32 = 112;
+
+fn upscale_small(image: face_verify::RgbImage) -> face_verify::RgbImage {
+    let side = image.width().min(image.height());
+    if side >= MIN_SIDE {
+        return image;
+    }
+    let factor = MIN_SIDE.div_ceil(side);
+    image::imageops::resize(&image, image.width() * factor, image.height() * factor, image::imageops::FilterType::Triangle)
+}
+
+fn distance(g: &Gallery, a: &str, b: &str) -> Option<f32> {
+    match (g.embeddings.get(a)?, g.embeddings.get(b)?) {
+        (Some(x), Some(y)) => Some(x.distance(y)),
+        _ => None,
+    }
+}
+
+fn celebrity_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std::error::Error>> {
+    let csv = std::fs::read_to_string(dir.join("face-recognition-pivot.csv"))?;
+    let mut pairs = Vec::new();
+    for line in csv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let file = |c: &str| c.rsplit('/').next().unwrap_or(c).to_string();
+        pairs.push((file(cols[0]), file(cols[1]), cols[2] == "Yes"));
+    }
+    let files = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).map(|f| (f.clone(), dir.join(&f)));
+    let g = gallery(engine, files)?;
+    println!(
+        "celebrity-pairs: {} pairs over {} pictures; no face found in {}; gate failures (still compared): {:?}",
+        pairs.len(),
+        g.embeddings.len(),
+        g.no_face,
+        g.gate_failures
+    );
+    let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
+    for (a, b, same) in &pairs {
+        let d = distance(&g, a, b);
+        if *same { result.genuine.push(d) } else { result.impostor.push(d) }
+    }
+    Ok(result)
+}
+
+fn orl_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std::error::Error>> {
+    let mut files = Vec::new();
+    for person in std::fs::read_dir(dir)? {
+        let person = person?.path();
+        if !person.is_dir() {
+            continue;
+        }
+        for image in std::fs::read_dir(&person)? {
+            let image = image?.path();
+            if image.extension().is_some_and(|e| e == "pgm") {
+                let who = person.file_name().unwrap_or_default().to_string_lossy().to_string();
+                let key = format!("{who}/{}", image.file_name().unwrap_or_default().to_string_lossy());
+                files.push((who, key, image));
+            }
+        }
+    }
+    files.sort();
+    let g = gallery(engine, files.iter().map(|(_, key, path)| (key.clone(), path.clone())))?;
+    println!(
+        "orl: {} pictures of {} people; no face found in {}; gate failures (still compared): {:?}",
+        files.len(),
+        files.iter().map(|f| &f.0).collect::<std::collections::BTreeSet<_>>().len(),
+        g.no_face,
+        g.gate_failures
+    );
+    let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
+    for (i, (who_a, a, _)) in files.iter().enumerate() {
+        for (who_b, b, _) in &files[i + 1..] {
+            let d = distance(&g, a, b);
+            if who_a == who_b { result.genuine.push(d) } else { result.impostor.push(d) }
+        }
+    }
+    Ok(result)
+}
+
+fn report(name: &str, pairs: &Pairs, fixed: Option<f32>) -> Point {
+    println!("\n== {name}: {} genuine, {} impostor pairs", pairs.genuine.len(), pairs.impostor.len());
+    println!("{:>9} {:>9} {:>9}", "threshold", "FAR %", "FRR %");
+    for t in [0.40f32, 0.45, 0.50, 0.55, 0.56, 0.60] {
+        let p = pairs.at(t);
+        println!("{:>9.2} {:>9.3} {:>9.3}", t, p.far * 100.0, p.frr * 100.0);
+    }
+    let eer = pairs.equal_error();
+    println!("equal error: threshold {:.4}, FAR {:.3}%, FRR {:.3}%", eer.threshold, eer.far * 100.0, eer.frr * 100.0);
+    let chosen = pairs.threshold_for_far(TARGET_FAR);
+    println!(
+        "largest threshold with FAR <= {:.1}%: {:.4} -> FAR {:.3}%, FRR {:.3}%",
+        TARGET_FAR * 100.0,
+        chosen.threshold,
+        chosen.far * 100.0,
+        chosen.frr * 100.0
+    );
+    if let Some(t) = fixed {
+        let p = pairs.at(t);
+        println!("at the celebrity-pairs threshold {:.4}: FAR {:.3}%, FRR {:.3}%", t, p.far * 100.0, p.frr * 100.0);
+    }
+    chosen
+}
