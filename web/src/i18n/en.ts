@@ -4,7 +4,7 @@ import type { MessageSchema } from './zh-CN'
 const en: MessageSchema = {
   app: {
     title: 'Vocational Skill Certification Exam Platform',
-    shortTitle: 'Skill Certification Exams',
+    shortTitle: 'Skill Exams',
     footer: 'Vocational Skill Certification Exam Platform',
     language: 'Language',
   },
@@ -141,7 +141,7 @@ const en: MessageSchema = {
     website: 'Website',
     websitePlaceholder: 'e.g. https://www.example.org',
     introduction: 'Introduction',
-    updatedAt: 'Last updated',
+    updatedAt: 'Last updated: ',
     neverUpdated: 'Not filled in yet',
     viewPublic: 'View public page',
     invalidEmail: 'Enter a valid email address',

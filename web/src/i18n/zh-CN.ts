@@ -139,7 +139,7 @@ const zhCN = {
     website: '网站',
     websitePlaceholder: '例如 https://www.example.org.cn',
     introduction: '机构简介',
-    updatedAt: '最后更新',
+    updatedAt: '最后更新：',
     neverUpdated: '尚未填写',
     viewPublic: '查看公开页面',
     invalidEmail: '请输入有效的邮箱地址',
