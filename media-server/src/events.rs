@@ -1,0 +1,57 @@
+//! Room events for the platform (proctor-api listens on the broadcast channel).
+
+use serde::Serialize;
+
+use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
+use crate::token::MediaRole;
+
+/// Audio or video.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackKind {
+    Audio,
+    Video,
+}
+
+/// Something that happened in a room.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MediaEvent {
+    /// A session (publisher, viewer or wall) connected.
+    ParticipantJoined {
+        room: RoomId,
+        participant: ParticipantId,
+        session: SessionId,
+        name: String,
+        role: MediaRole,
+    },
+    /// A session ended (closed, timed out or replaced).
+    ParticipantLeft {
+        room: RoomId,
+        participant: ParticipantId,
+        session: SessionId,
+    },
+    TrackPublished {
+        room: RoomId,
+        participant: ParticipantId,
+        track: TrackId,
+        kind: TrackKind,
+        /// Simulcast layer ids as offered (empty without simulcast).
+        layers: Vec<String>,
+    },
+    TrackUnpublished {
+        room: RoomId,
+        participant: ParticipantId,
+        track: TrackId,
+    },
+    /// Periodic receive quality of a publisher's track.
+    Quality {
+        room: RoomId,
+        participant: ParticipantId,
+        track: TrackId,
+        /// Fraction lost, 0..1, as last reported.
+        loss: f32,
+        rtt_ms: Option<u64>,
+    },
+}

@@ -1,0 +1,142 @@
+//! Launch: bind the socket, spawn the driver, hand out the HTTP router and events.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket as StdUdpSocket};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::driver::{self, Command};
+use crate::error::{Error, Result};
+use crate::events::MediaEvent;
+use crate::ids::{ParticipantId, SessionId};
+use crate::settings::MediaSettings;
+use crate::sfu::{CoreConfig, Sfu, SfuStats};
+use crate::token::MediaClaims;
+use crate::turn::{self, IceServer};
+
+/// A running media node. Cheap to clone.
+#[derive(Clone)]
+pub struct MediaServer {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) settings: MediaSettings,
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<MediaEvent>,
+    udp_local: SocketAddr,
+    advertised: SocketAddr,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Start a media node with `settings` (validated first).
+pub async fn start(settings: MediaSettings) -> Result<MediaServer> {
+    settings.validate()?;
+    str0m::crypto::from_feature_flags().install_process_default();
+    let socket = UdpSocket::bind(settings.udp_bind).await?;
+    let udp_local = socket.local_addr()?;
+    let ip = match settings.public_ip {
+        Some(ip) => ip,
+        None if udp_local.ip().is_unspecified() => primary_ip()?,
+        None => udp_local.ip(),
+    };
+    let advertised = SocketAddr::new(ip, settings.public_port.unwrap_or(udp_local.port()));
+    let sfu = Sfu::new(CoreConfig { advertised, max_wall_tiles: settings.max_wall_tiles });
+    let (commands, rx) = mpsc::channel(256);
+    let (events, _) = broadcast::channel(1024);
+    let task = tokio::spawn(driver::run(socket, sfu, rx, events.clone()));
+    tracing::info!(%udp_local, %advertised, "media server started");
+    Ok(MediaServer {
+        inner: Arc::new(Inner {
+            settings,
+            commands,
+            events,
+            udp_local,
+            advertised,
+            task: Mutex::new(Some(task)),
+        }),
+    })
+}
+
+/// The address the OS would route outside traffic from, for a socket bound to 0.0.0.0.
+fn primary_ip() -> Result<IpAddr> {
+    let probe = StdUdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    // connect() on UDP sends nothing; it only asks the routing table.
+    probe.connect((Ipv4Addr::new(192, 0, 2, 1), 9))?;
+    Ok(probe.local_addr()?.ip())
+}
+
+impl MediaServer {
+    /// Where the UDP socket is bound.
+    pub fn udp_local_addr(&self) -> SocketAddr {
+        self.inner.udp_local
+    }
+
+    /// What peers are told to send to.
+    pub fn advertised_addr(&self) -> SocketAddr {
+        self.inner.advertised
+    }
+
+    /// Participant joined/left, track published/unpublished, quality.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<MediaEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// TURN credentials for `identity` (empty without TURN settings).
+    pub fn ice_servers(&self, identity: &str) -> Vec<IceServer> {
+        let now = crate::unix_now();
+        self.inner
+            .settings
+            .turn
+            .iter()
+            .map(|t| turn::credentials(t, identity, now))
+            .collect()
+    }
+
+    /// Publish (WHIP) from inside the process; the HTTP handlers call this too.
+    pub async fn publish(&self, claims: MediaClaims, offer: String) -> Result<(SessionId, String)> {
+        self.call(move |sfu, now| sfu.publish(now, &claims, &offer)).await?
+    }
+
+    /// Subscribe to `target` (WHEP) — a recorder or frame grabber uses this like a viewer.
+    pub async fn view(&self, claims: MediaClaims, target: ParticipantId, offer: String) -> Result<(SessionId, String)> {
+        self.call(move |sfu, now| sfu.view(now, &claims, &target, &offer)).await?
+    }
+
+    pub async fn open_wall(&self, claims: MediaClaims, offer: String) -> Result<(SessionId, String)> {
+        self.call(move |sfu, now| sfu.open_wall(now, &claims, &offer)).await?
+    }
+
+    pub async fn close_session(&self, claims: MediaClaims, id: SessionId) -> Result<()> {
+        self.call(move |sfu, now| sfu.close(now, id, &claims)).await?
+    }
+
+    pub async fn trickle(&self, claims: MediaClaims, id: SessionId, frag: String) -> Result<()> {
+        self.call(move |sfu, now| sfu.trickle(now, id, &claims, &frag)).await?
+    }
+
+    pub async fn stats(&self) -> Result<SfuStats> {
+        self.call(|sfu, _| sfu.stats()).await
+    }
+
+    /// Stop the driver; sessions are dropped without goodbye (peers notice by ICE consent).
+    pub async fn shutdown(&self) {
+        let _ = self.inner.commands.send(Command::Shutdown).await;
+        let task = self.inner.task.lock().expect("not poisoned").take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
+    }
+
+    async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Sfu, Instant) -> T + Send + 'static) -> Result<T> {
+        let (tx, rx) = oneshot::channel();
+        let cmd = Command::Run(Box::new(move |sfu, now| {
+            let _ = tx.send(f(sfu, now));
+        }));
+        self.inner.commands.send(cmd).await.map_err(|_| Error::Stopped)?;
+        rx.await.map_err(|_| Error::Stopped)
+    }
+}

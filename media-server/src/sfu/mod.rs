@@ -1,0 +1,433 @@
+//! The sans-IO SFU core: every PeerConnection of the node, the rooms, and the forwarding
+//! between them. Input: datagrams and time. Output: datagrams to send, events, next timeout.
+//! The tokio driver (`crate::driver`) owns the socket; tests drive this with virtual time.
+
+mod forwarding;
+mod session;
+pub mod trickle;
+mod wall;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::bwe::Bitrate;
+use str0m::change::SdpOffer;
+use str0m::channel::{ChannelData, ChannelId};
+use str0m::media::{Direction, KeyframeRequest, MediaAdded, MediaData, MediaKind};
+use str0m::net::{Protocol, Receive};
+use str0m::stats::MediaIngressStats;
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+
+use crate::error::{Error, Result};
+use crate::events::{MediaEvent, TrackKind};
+use crate::forward::Layer;
+use crate::ids::{ParticipantId, RoomId, SessionId};
+use crate::room::Room;
+use crate::token::{MediaClaims, MediaRole};
+use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
+
+/// A session that has not connected by then is dropped.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Core settings.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Address put into our ICE candidate and used as the destination of received packets.
+    pub advertised: SocketAddr,
+    pub max_wall_tiles: usize,
+}
+
+/// Counters for benchmarks and tests.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct SfuStats {
+    pub sessions: usize,
+    pub tracks: usize,
+    pub frames_received: u64,
+    pub frames_forwarded: u64,
+    pub keyframe_requests_sent: u64,
+    pub datagrams_out: u64,
+}
+
+/// One node's worth of WebRTC sessions and rooms.
+pub struct Sfu {
+    cfg: CoreConfig,
+    sessions: BTreeMap<SessionId, Session>,
+    rooms: HashMap<RoomId, Room>,
+    by_source: HashMap<SocketAddr, SessionId>,
+    next_session: u64,
+    next_track: u64,
+    transmits: VecDeque<(SocketAddr, Vec<u8>)>,
+    events: VecDeque<MediaEvent>,
+    stats: SfuStats,
+}
+
+enum Work {
+    Media(SessionId, MediaData),
+    KeyframeRequest(SessionId, KeyframeRequest),
+    MediaAdded(SessionId, MediaAdded),
+    ChannelOpen(SessionId, ChannelId),
+    ChannelData(SessionId, ChannelData),
+    Ingress(SessionId, MediaIngressStats),
+    Connected(SessionId),
+    Dead(SessionId),
+}
+
+impl Sfu {
+    pub fn new(cfg: CoreConfig) -> Self {
+        Sfu {
+            cfg,
+            sessions: BTreeMap::new(),
+            rooms: HashMap::new(),
+            by_source: HashMap::new(),
+            next_session: 1,
+            next_track: 1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: SfuStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> SfuStats {
+        SfuStats {
+            sessions: self.sessions.len(),
+            tracks: self.rooms.values().map(|r| r.tracks().count()).sum(),
+            ..self.stats
+        }
+    }
+
+    /// WHIP: accept a publisher's offer; returns the session and the SDP answer.
+    pub fn publish(&mut self, now: Instant, claims: &MediaClaims, offer: &str) -> Result<(SessionId, String)> {
+        require_role(claims, &[MediaRole::Publish])?;
+        self.accept(now, claims, offer, SessionKind::Publisher(Publisher::default()))
+    }
+
+    /// WHEP: watch `target`'s tracks in the token's room.
+    pub fn view(
+        &mut self,
+        now: Instant,
+        claims: &MediaClaims,
+        target: &ParticipantId,
+        offer: &str,
+    ) -> Result<(SessionId, String)> {
+        require_role(claims, &[MediaRole::View, MediaRole::Wall])?;
+        let room = RoomId(claims.room.clone());
+        if !self.rooms.get(&room).is_some_and(|r| r.has_participant(target)) {
+            return Err(Error::NotFound(format!("{target} is not publishing in room {room}")));
+        }
+        let kind = SessionKind::Viewer(Viewer { target: target.clone() });
+        self.accept(now, claims, offer, kind)
+    }
+
+    /// Wall: the browser offers a data channel only; tiles are added by server offers.
+    pub fn open_wall(&mut self, now: Instant, claims: &MediaClaims, offer: &str) -> Result<(SessionId, String)> {
+        require_role(claims, &[MediaRole::Wall])?;
+        self.accept(now, claims, offer, SessionKind::Wall(Wall::default()))
+    }
+
+    /// WHIP/WHEP DELETE. Only the identity that created the session may end it.
+    pub fn close(&mut self, now: Instant, id: SessionId, claims: &MediaClaims) -> Result<()> {
+        self.owned_session(id, claims)?;
+        if let Some(s) = self.sessions.get_mut(&id) {
+            s.rtc.disconnect();
+        }
+        self.remove_session(now, id);
+        Ok(())
+    }
+
+    /// WHIP/WHEP PATCH with trickled candidates.
+    pub fn trickle(&mut self, now: Instant, id: SessionId, claims: &MediaClaims, frag: &str) -> Result<()> {
+        self.owned_session(id, claims)?;
+        let frag = trickle::parse(frag);
+        let s = self.sessions.get_mut(&id).ok_or_else(|| Error::NotFound(id.to_string()))?;
+        for c in frag.candidates {
+            s.rtc.add_remote_candidate(c);
+        }
+        s.dirty = true;
+        self.process(now);
+        Ok(())
+    }
+
+    /// A datagram arrived on the shared socket.
+    pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, bytes: &[u8]) {
+        let Ok(contents) = bytes.try_into() else {
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            Receive { proto: Protocol::Udp, source, destination: self.cfg.advertised, contents },
+        );
+        let known = self
+            .by_source
+            .get(&source)
+            .copied()
+            .filter(|id| self.sessions.get(id).is_some_and(|s| s.rtc.accepts(&input)));
+        let id = known.or_else(|| {
+            self.sessions
+                .values()
+                .find(|s| s.rtc.accepts(&input))
+                .map(|s| s.id)
+        });
+        let Some(id) = id else {
+            return;
+        };
+        self.by_source.insert(source, id);
+        let s = self.sessions.get_mut(&id).expect("id found above");
+        if s.rtc.handle_input(input).is_err() {
+            s.rtc.disconnect();
+        }
+        s.dirty = true;
+        self.process(now);
+    }
+
+    /// Time passed; call at [`Sfu::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for s in self.sessions.values_mut() {
+            if !s.connected && now.saturating_duration_since(s.created) > CONNECT_TIMEOUT {
+                s.rtc.disconnect();
+                s.dirty = true;
+            }
+        }
+        self.process(now);
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        let t = self.transmits.pop_front();
+        if t.is_some() {
+            self.stats.datagrams_out += 1;
+        }
+        t
+    }
+
+    pub fn poll_event(&mut self) -> Option<MediaEvent> {
+        self.events.pop_front()
+    }
+
+    /// Earliest time [`Sfu::handle_timeout`] must be called.
+    pub fn poll_timeout(&self, now: Instant) -> Instant {
+        self.sessions
+            .values()
+            .map(|s| s.timeout)
+            .min()
+            .unwrap_or(now + Duration::from_millis(100))
+            .min(now + Duration::from_secs(1))
+    }
+
+    fn accept(&mut self, now: Instant, claims: &MediaClaims, offer: &str, kind: SessionKind) -> Result<(SessionId, String)> {
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
+        let subscriber = !matches!(kind, SessionKind::Publisher(_));
+        let mut cfg = Rtc::builder().set_stats_interval(Some(Duration::from_secs(5)));
+        if subscriber {
+            // Send-side BWE drives str0m's pacer and TWCC-based probing towards viewers.
+            cfg = cfg.enable_bwe(Some(Bitrate::kbps(1500)));
+        }
+        let mut rtc = cfg.build(now);
+        let cand = Candidate::host(self.cfg.advertised, "udp").map_err(|e| Error::Settings(e.to_string()))?;
+        rtc.add_local_candidate(cand);
+        let answer = rtc.sdp_api().accept_offer(offer)?;
+        let id = SessionId(self.next_session);
+        self.next_session += 1;
+        let room = RoomId(claims.room.clone());
+        self.rooms.entry(room.clone()).or_insert_with(|| Room::new(room.clone()));
+        self.sessions.insert(
+            id,
+            Session {
+                id,
+                room,
+                participant: ParticipantId(claims.sub.clone()),
+                name: claims.name.clone(),
+                role: claims.role,
+                rtc,
+                kind,
+                down: BTreeMap::new(),
+                timeout: now,
+                dirty: true,
+                created: now,
+                connected: false,
+            },
+        );
+        self.process(now);
+        Ok((id, answer.to_sdp_string()))
+    }
+
+    fn owned_session(&self, id: SessionId, claims: &MediaClaims) -> Result<()> {
+        let s = self.sessions.get(&id).ok_or_else(|| Error::NotFound(format!("session {id}")))?;
+        if s.room.0 != claims.room || s.participant.0 != claims.sub {
+            return Err(Error::Forbidden("session belongs to someone else".into()));
+        }
+        Ok(())
+    }
+
+    /// Poll every session that has something to do until all are quiet.
+    fn process(&mut self, now: Instant) {
+        let mut first = true;
+        loop {
+            let mut work = Vec::new();
+            for s in self.sessions.values_mut() {
+                let due = first && s.timeout <= now;
+                if !(s.dirty || due) {
+                    continue;
+                }
+                if due && s.rtc.handle_input(Input::Timeout(now)).is_err() {
+                    s.rtc.disconnect();
+                }
+                s.dirty = false;
+                poll_session(s, &mut self.transmits, &mut work);
+            }
+            first = false;
+            self.sync_walls(now);
+            if work.is_empty() && !self.sessions.values().any(|s| s.dirty) {
+                break;
+            }
+            for w in work {
+                self.apply(now, w);
+            }
+        }
+    }
+
+    fn apply(&mut self, now: Instant, w: Work) {
+        match w {
+            Work::Media(id, data) => self.forward_media(now, id, data),
+            Work::KeyframeRequest(id, req) => self.relay_keyframe_request(now, id, req),
+            Work::MediaAdded(id, added) => self.media_added(now, id, added),
+            Work::ChannelOpen(id, cid) => {
+                if let Some(Session { kind: SessionKind::Wall(w), .. }) = self.sessions.get_mut(&id) {
+                    w.channel = Some(cid);
+                    w.needs_sync = true;
+                }
+            }
+            Work::ChannelData(id, data) => self.wall_message(now, id, &data.data),
+            Work::Ingress(id, st) => self.quality(id, st),
+            Work::Connected(id) => {
+                if let Some(s) = self.sessions.get_mut(&id) {
+                    s.connected = true;
+                    self.events.push_back(MediaEvent::ParticipantJoined {
+                        room: s.room.clone(),
+                        participant: s.participant.clone(),
+                        session: id,
+                        name: s.name.clone(),
+                        role: s.role,
+                    });
+                }
+            }
+            Work::Dead(id) => self.remove_session(now, id),
+        }
+    }
+
+    fn media_added(&mut self, now: Instant, id: SessionId, added: MediaAdded) {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let kind = match added.kind {
+            MediaKind::Audio => TrackKind::Audio,
+            MediaKind::Video => TrackKind::Video,
+        };
+        match &s.kind {
+            SessionKind::Publisher(_) if added.direction == Direction::RecvOnly => {
+                let rids = added
+                    .simulcast
+                    .map(|sc| if sc.recv.is_empty() { sc.send } else { sc.recv })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|l| l.rid)
+                    .collect();
+                self.publish_track(now, id, added.mid, kind, rids);
+            }
+            SessionKind::Viewer(_) if added.direction == Direction::SendOnly => {
+                s.down.insert(added.mid, DownTrack::new(kind, Layer::High));
+                self.bind_viewer(id);
+            }
+            _ => {}
+        }
+    }
+
+    fn quality(&mut self, id: SessionId, st: MediaIngressStats) {
+        let Some(s) = self.sessions.get(&id) else {
+            return;
+        };
+        let SessionKind::Publisher(p) = &s.kind else {
+            return;
+        };
+        if let (Some(track), Some(loss)) = (p.tracks.get(&st.mid), st.loss) {
+            self.events.push_back(MediaEvent::Quality {
+                room: s.room.clone(),
+                participant: s.participant.clone(),
+                track: *track,
+                loss,
+                rtt_ms: st.rtt.map(|d| d.as_millis() as u64),
+            });
+        }
+    }
+
+    fn remove_session(&mut self, _now: Instant, id: SessionId) {
+        let Some(s) = self.sessions.remove(&id) else {
+            return;
+        };
+        self.by_source.retain(|_, v| *v != id);
+        if let Some(room) = self.rooms.get_mut(&s.room) {
+            for (mid, d) in &s.down {
+                if let Some(t) = d.track {
+                    room.unsubscribe(t, id, *mid);
+                }
+            }
+        }
+        if let SessionKind::Publisher(p) = &s.kind {
+            for track in p.tracks.values() {
+                self.unpublish_track(&s.room, *track);
+            }
+        }
+        if s.connected {
+            self.events.push_back(MediaEvent::ParticipantLeft {
+                room: s.room.clone(),
+                participant: s.participant.clone(),
+                session: id,
+            });
+        }
+        let room_in_use = self.sessions.values().any(|o| o.room == s.room);
+        if !room_in_use && self.rooms.get(&s.room).is_some_and(Room::is_empty) {
+            self.rooms.remove(&s.room);
+        }
+    }
+}
+
+fn require_role(claims: &MediaClaims, allowed: &[MediaRole]) -> Result<()> {
+    if allowed.contains(&claims.role) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!("role {:?} may not do this", claims.role)))
+    }
+}
+
+fn poll_session(s: &mut Session, transmits: &mut VecDeque<(SocketAddr, Vec<u8>)>, work: &mut Vec<Work>) {
+    let id = s.id;
+    loop {
+        if !s.rtc.is_alive() {
+            work.push(Work::Dead(id));
+            return;
+        }
+        match s.rtc.poll_output() {
+            Ok(Output::Timeout(t)) => {
+                s.timeout = t;
+                return;
+            }
+            Ok(Output::Transmit(t)) => transmits.push_back((t.destination, t.contents.to_vec())),
+            Ok(Output::Event(e)) => match e {
+                Event::Connected => work.push(Work::Connected(id)),
+                Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                    // Clients reconnect with a fresh WHIP/WHEP POST.
+                    s.rtc.disconnect();
+                }
+                Event::MediaAdded(a) => work.push(Work::MediaAdded(id, a)),
+                Event::MediaData(d) => work.push(Work::Media(id, d)),
+                Event::KeyframeRequest(r) => work.push(Work::KeyframeRequest(id, r)),
+                Event::ChannelOpen(c, _) => work.push(Work::ChannelOpen(id, c)),
+                Event::ChannelData(d) => work.push(Work::ChannelData(id, d)),
+                Event::MediaIngressStats(st) => work.push(Work::Ingress(id, st)),
+                _ => {}
+            },
+            Err(_) => {
+                s.rtc.disconnect();
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// WHIP publisher: camera (+ microphone) to the SFU, VP8 simulcast with two layers,
+// reconnecting by itself.
+import { postOffer, deleteResource, iceServers, gatheringDone, watchConnection } from './signal.js';
+
+export class WhipClient {
+  /**
+   * @param {object} o
+   * @param {string} o.base   signalling base URL, e.g. `/media`
+   * @param {string} o.token  publish token
+   * @param {boolean} [o.simulcast=true]
+   * @param {(state: string) => void} [o.onState]
+   */
+  constructor({ base, token, simulcast = true, onState }) {
+    Object.assign(this, { base, token, simulcast, onState });
+    this.pc = null;
+    this.location = null;
+    this.stopped = false;
+    this.attempt = 0;
+  }
+
+  async publish(stream) {
+    this.stream = stream;
+    this.stopped = false;
+    await this.#connect();
+  }
+
+  async #connect() {
+    const pc = new RTCPeerConnection({ iceServers: await iceServers(this.base, this.token) });
+    this.pc = pc;
+    const [video] = this.stream.getVideoTracks();
+    const [audio] = this.stream.getAudioTracks();
+    if (video) {
+      pc.addTransceiver(video, {
+        direction: 'sendonly',
+        streams: [this.stream],
+        // Lowest first; the server ranks layers by the resolution it sees anyway.
+        sendEncodings: this.simulcast
+          ? [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 250_000 },
+             { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 }]
+          : undefined,
+      });
+    }
+    if (audio) pc.addTransceiver(audio, { direction: 'sendonly', streams: [this.stream] });
+    this.unwatch = watchConnection(pc, (s) => this.onState?.(s), () => this.#reconnect());
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheringDone(pc);
+    const { answer, location } = await postOffer(`${this.base}/whip`, this.token, pc.localDescription.sdp);
+    this.location = location;
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    this.attempt = 0;
+  }
+
+  async #reconnect() {
+    if (this.stopped) return;
+    this.#teardown();
+    const delay = Math.min(10_000, 500 * 2 ** this.attempt++);
+    this.onState?.('reconnecting');
+    setTimeout(() => this.#connect().catch(() => this.#reconnect()), delay);
+  }
+
+  #teardown() {
+    this.unwatch?.();
+    deleteResource(this.location, this.token);
+    this.pc?.close();
+    this.pc = null;
+    this.location = null;
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.#teardown();
+  }
+}
