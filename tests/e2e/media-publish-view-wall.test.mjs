@@ -67,6 +67,7 @@ test('publish, watch one stream and the wall, focus switches layer', { timeout: 
   await wall.click(`.tile[data-mid="${focus.mid}"]`)
   await waitFor(async () => (await widths())[focus.mid] === 640, 2000, 'high layer on focused tile')
   const switchMs = Date.now() - t0
+  console.log(`tile widths before focus ${JSON.stringify(before)}; high layer after ${switchMs} ms`)
   assert.ok(switchMs <= 2000, `layer switch took ${switchMs} ms`)
   assert.ok((await widths())[other.mid] < 640, 'unfocused tile stays low')
   await keepsDecoding(wall, tiles.map((t) => t.mid))

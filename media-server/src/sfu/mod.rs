@@ -216,7 +216,11 @@ impl Sfu {
     fn accept(&mut self, now: Instant, claims: &MediaClaims, offer: &str, kind: SessionKind) -> Result<(SessionId, String)> {
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
         let subscriber = !matches!(kind, SessionKind::Publisher(_));
-        let mut cfg = Rtc::builder().set_stats_interval(Some(Duration::from_secs(5)));
+        // ICE-lite: the server only answers checks, so the path is the one the browser
+        // chose towards our advertised address (which may be a NAT or relay in front).
+        let mut cfg = Rtc::builder()
+            .set_ice_lite(true)
+            .set_stats_interval(Some(Duration::from_secs(5)));
         if subscriber {
             // Send-side BWE drives str0m's pacer and TWCC-based probing towards viewers.
             cfg = cfg.enable_bwe(Some(Bitrate::kbps(1500)));
