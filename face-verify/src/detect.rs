@@ -52,6 +52,29 @@ fn normalise(v: f32) -> f32 {
     (v - 127.5) * 0.0078125
 }
 
+/// One level of the image pyramid: the picture resampled by `scale`.
+struct Level {
+    scale: f32,
+    img: RgbImage,
+}
+
+/// Builds the pyramid the P-net scans, each level from the previous one so that only the
+/// first level pays for a large reduction.
+fn pyramid(img: &RgbImage, first_scale: f32) -> Vec<Level> {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let mut levels: Vec<Level> = Vec::new();
+    let mut scale = first_scale;
+    while w.min(h) * scale >= 12.0 {
+        let (ws, hs) = ((w * scale).ceil() as u32, (h * scale).ceil() as u32);
+        let from = levels.last().map_or(img, |l| &l.img);
+        // Triangle filtering widens with the reduction, so it averages like an area filter.
+        let out = image::imageops::resize(from, ws, hs, image::imageops::FilterType::Triangle);
+        levels.push(Level { scale, img: out });
+        scale *= SCALE_FACTOR;
+    }
+    levels
+}
+
 /// Detects faces; returns them largest first, plus the time spent inside ONNX Runtime.
 pub(crate) fn detect(
     models: &mut Models,
@@ -62,24 +85,23 @@ pub(crate) fn detect(
     let mut onnx = Duration::ZERO;
     let (w, h) = (img.width() as f32, img.height() as f32);
     let shrink = (max_side as f32 / w.max(h)).min(1.0);
-    let mut scale = 12.0 / min_face.max(12) as f32 * shrink;
+    let levels = pyramid(img, 12.0 / min_face.max(12) as f32 * shrink);
     let mut candidates = Vec::new();
-    while w.min(h) * scale >= 12.0 {
-        let mut found = pnet_scale(models, img, scale, &mut onnx)?;
+    for level in &levels {
+        let found = pnet_level(models, level, &mut onnx)?;
         let keep = nms(&found, 0.5, false);
         candidates.extend(keep.into_iter().map(|i| found[i]));
-        found.clear();
-        scale *= SCALE_FACTOR;
     }
     let mut boxes = stage1_boxes(candidates);
     if boxes.is_empty() {
         return Ok((Vec::new(), onnx));
     }
-    boxes = rnet(models, img, boxes, &mut onnx)?;
+    boxes = rnet(models, img, &levels, boxes, &mut onnx)?;
+
     if boxes.is_empty() {
         return Ok((Vec::new(), onnx));
     }
-    let mut faces = onet(models, img, boxes, &mut onnx)?;
+    let mut faces = onet(models, img, &levels, boxes, &mut onnx)?;
     for face in &mut faces {
         face.bbox[0] = face.bbox[0].max(0.0);
         face.bbox[1] = face.bbox[1].max(0.0);
@@ -88,17 +110,20 @@ pub(crate) fn detect(
     Ok((faces, onnx))
 }
 
-fn pnet_scale(models: &mut Models, img: &RgbImage, scale: f32, onnx: &mut Duration) -> Result<Vec<Candidate>> {
-    let (w, h) = (img.width() as f32, img.height() as f32);
-    let ws = (w * scale).ceil() as usize;
-    let hs = (h * scale).ceil() as usize;
+fn pnet_level(models: &mut Models, level: &Level, onnx: &mut Duration) -> Result<Vec<Candidate>> {
+    let scale = level.scale;
+    let (ws, hs) = (level.img.width() as usize, level.img.height() as usize);
+    let raw = level.img.as_raw();
     let mut data = vec![0.0f32; ws * hs * 3];
-    resample_rect(img, (0.0, 0.0, w, h), ws, hs, false, |x, y, p| {
-        let i = (x * hs + y) * 3;
-        data[i] = normalise(p[0]);
-        data[i + 1] = normalise(p[1]);
-        data[i + 2] = normalise(p[2]);
-    });
+    for y in 0..hs {
+        for x in 0..ws {
+            let src = (y * ws + x) * 3;
+            let dst = (x * hs + y) * 3;
+            data[dst] = normalise(f32::from(raw[src]));
+            data[dst + 1] = normalise(f32::from(raw[src + 1]));
+            data[dst + 2] = normalise(f32::from(raw[src + 2]));
+        }
+    }
     let started = Instant::now();
     let out = run(&mut models.pnet, "mtcnn pnet", "input_1", [1, ws, hs, 3], data, &["conv2d_4", "softmax"])?;
     *onnx += started.elapsed();
@@ -147,12 +172,19 @@ fn stage1_boxes(candidates: Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// Crops each box (inclusive bounds, one-pixel offset) to `size` x `size`, transposed layout.
-fn crops(img: &RgbImage, boxes: &[Candidate], size: usize) -> Vec<f32> {
+/// Each crop is read from the smallest pyramid level that still has at least `size` pixels
+/// across the box, which keeps the resampling cheap and free of aliasing.
+fn crops(img: &RgbImage, levels: &[Level], boxes: &[Candidate], size: usize) -> Vec<f32> {
     let mut data = vec![0.0f32; boxes.len() * size * size * 3];
+    let (w, h) = (img.width() as f32, img.height() as f32);
     for (k, c) in boxes.iter().enumerate() {
-        let rect = (c.b[0] - 1.0, c.b[1] - 1.0, c.b[2] - c.b[0] + 1.0, c.b[3] - c.b[1] + 1.0);
+        let side = (c.b[2] - c.b[0] + 1.0).max(1.0);
+        let needed = size as f32 / side;
+        let source = levels.iter().rev().find(|l| l.scale >= needed).map_or(img, |l| &l.img);
+        let (sx, sy) = (source.width() as f32 / w, source.height() as f32 / h);
+        let rect = ((c.b[0] - 1.0) * sx, (c.b[1] - 1.0) * sy, (c.b[2] - c.b[0] + 1.0) * sx, (c.b[3] - c.b[1] + 1.0) * sy);
         let base = k * size * size * 3;
-        resample_rect(img, rect, size, size, true, |x, y, p| {
+        resample_rect(source, rect, size, size, 1, true, |x, y, p| {
             let i = base + (x * size + y) * 3;
             data[i] = normalise(p[0]);
             data[i + 1] = normalise(p[1]);
@@ -162,8 +194,8 @@ fn crops(img: &RgbImage, boxes: &[Candidate], size: usize) -> Vec<f32> {
     data
 }
 
-fn rnet(models: &mut Models, img: &RgbImage, boxes: Vec<Candidate>, onnx: &mut Duration) -> Result<Vec<Candidate>> {
-    let data = crops(img, &boxes, 24);
+fn rnet(models: &mut Models, img: &RgbImage, levels: &[Level], boxes: Vec<Candidate>, onnx: &mut Duration) -> Result<Vec<Candidate>> {
+    let data = crops(img, levels, &boxes, 24);
     let started = Instant::now();
     let out = run(&mut models.rnet, "mtcnn rnet", "input_2", [boxes.len(), 24, 24, 3], data, &["dense_2", "softmax_1"])?;
     *onnx += started.elapsed();
@@ -189,7 +221,13 @@ fn rnet(models: &mut Models, img: &RgbImage, boxes: Vec<Candidate>, onnx: &mut D
     Ok(kept)
 }
 
-fn onet(models: &mut Models, img: &RgbImage, boxes: Vec<Candidate>, onnx: &mut Duration) -> Result<Vec<DetectedFace>> {
+fn onet(
+    models: &mut Models,
+    img: &RgbImage,
+    levels: &[Level],
+    boxes: Vec<Candidate>,
+    onnx: &mut Duration,
+) -> Result<Vec<DetectedFace>> {
     let boxes: Vec<Candidate> = boxes
         .into_iter()
         .map(|mut c| {
@@ -197,7 +235,7 @@ fn onet(models: &mut Models, img: &RgbImage, boxes: Vec<Candidate>, onnx: &mut D
             c
         })
         .collect();
-    let data = crops(img, &boxes, 48);
+    let data = crops(img, levels, &boxes, 48);
     let started = Instant::now();
     let out = run(
         &mut models.onet,

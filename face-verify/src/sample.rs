@@ -1,8 +1,8 @@
 //! Pixel sampling shared by the detector's crops and the aligner's warp.
 //!
 //! Coordinates are continuous with pixel `i` covering `[i, i+1)`. Downscaling averages a small
-//! grid of bilinear samples per output pixel (at most 4x4), close enough to area interpolation
-//! for the detector and cheap enough for a 640x480 pyramid.
+//! grid of bilinear samples per output pixel, close enough to area interpolation for crops and
+//! the aligned face; the detector's pyramid uses the image crate's separable filter instead.
 
 use image::RgbImage;
 
@@ -43,20 +43,21 @@ pub fn bilinear(img: &RgbImage, u: f32, v: f32, zero_outside: bool) -> [f32; 3] 
 }
 
 /// Resamples the source rectangle `(x0, y0, w, h)` to `out_w x out_h`, calling
-/// `put(ox, oy, rgb)` for each output pixel.
+/// `put(ox, oy, rgb)` for each output pixel; at most `max_taps`² samples per output pixel.
 #[allow(clippy::too_many_arguments)]
 pub fn resample_rect(
     img: &RgbImage,
     (x0, y0, w, h): (f32, f32, f32, f32),
     out_w: usize,
     out_h: usize,
+    max_taps: usize,
     zero_outside: bool,
     mut put: impl FnMut(usize, usize, [f32; 3]),
 ) {
     let sx = w / out_w as f32;
     let sy = h / out_h as f32;
-    let kx = sx.ceil().clamp(1.0, 4.0) as usize;
-    let ky = sy.ceil().clamp(1.0, 4.0) as usize;
+    let kx = (sx.ceil() as usize).clamp(1, max_taps.max(1));
+    let ky = (sy.ceil() as usize).clamp(1, max_taps.max(1));
     let norm = 1.0 / (kx * ky) as f32;
     for oy in 0..out_h {
         for ox in 0..out_w {

@@ -2,7 +2,7 @@
 //! threshold, false-accept and false-reject rates, and a PNG plot.
 //!
 //! `cargo run --release -p face-verify --bin face-accuracy -- [--data DIR] [--out DIR]`
-//! (release matters: the whole ORL set is 400 images). Quality gates are not applied here:
+//! (release matters: the whole ORL set is 400 images; `--skip-orl` for celebrity-pairs only). Quality gates are not applied here:
 //! every picture with a detected face is compared, and gate failures are counted separately.
 
 mod plot;
@@ -26,21 +26,27 @@ fn main() {
 struct Args {
     data: PathBuf,
     out: PathBuf,
+    orl: bool,
 }
 
 fn args() -> Result<Args, String> {
     let mut data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces");
     let mut out = PathBuf::from("target/face-accuracy");
+    let mut orl = true;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--skip-orl" {
+            orl = false;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--data" => data = value.into(),
             "--out" => out = value.into(),
-            _ => return Err(format!("unknown flag {flag}; use --data DIR --out DIR")),
+            _ => return Err(format!("unknown flag {flag}; use --data DIR --out DIR --skip-orl")),
         }
     }
-    Ok(Args { data, out })
+    Ok(Args { data, out, orl })
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,10 +56,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.out)?;
 
     let celebrity = celebrity_pairs(&engine, &args.data.join("celebrity-pairs"))?;
-    let orl = orl_pairs(&engine, &args.data.join("orl"))?;
+    let orl = if args.orl {
+        orl_pairs(&engine, &args.data.join("orl"))?
+    } else {
+        Pairs { genuine: Vec::new(), impostor: Vec::new() }
+    };
 
     let chosen = report("celebrity-pairs", &celebrity, None);
-    report("orl (all pairs)", &orl, Some(chosen.threshold));
+    if args.orl {
+        report("orl (all pairs)", &orl, Some(chosen.threshold));
+    }
 
     let celebrity_curve = celebrity.curve();
     let orl_curve = orl.curve();
@@ -73,7 +85,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     std::fs::write(&csv, text)?;
     println!("ROC points: {}", csv.display());
-    println!("configured match_threshold: {}", settings.match_threshold);
+    let t = settings.match_threshold;
+    let c = celebrity.at(t);
+    println!("configured match_threshold {t}: celebrity-pairs FAR {:.3}%, FRR {:.3}%", c.far * 100.0, c.frr * 100.0);
+    if args.orl {
+        let o = orl.at(t);
+        println!("configured match_threshold {t}: orl FAR {:.3}%, FRR {:.3}%", o.far * 100.0, o.frr * 100.0);
+    }
     Ok(())
 }
 
@@ -142,9 +160,20 @@ fn celebrity_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std
         g.gate_failures
     );
     let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
+    let mut hardest: (Option<(f32, &str, &str)>, Option<(f32, &str, &str)>) = (None, None);
     for (a, b, same) in &pairs {
         let d = distance(&g, a, b);
+        if let Some(d) = d {
+            let slot = if *same { &mut hardest.0 } else { &mut hardest.1 };
+            let worse = slot.is_none_or(|(h, _, _)| if *same { d > h } else { d < h });
+            if worse {
+                *slot = Some((d, a, b));
+            }
+        }
         if *same { result.genuine.push(d) } else { result.impostor.push(d) }
+    }
+    if let (Some(g), Some(i)) = hardest {
+        println!("hardest genuine pair: {} vs {} at {:.4}; hardest impostor pair: {} vs {} at {:.4}", g.1, g.2, g.0, i.1, i.2, i.0);
     }
     Ok(result)
 }
