@@ -6,6 +6,7 @@ import type {
   LoginRequest,
   OrgProfile,
   OrgProfileInput,
+  ResetPasswordRequest,
   SessionResponse,
   SessionUser,
   UpdateUserRequest,
@@ -28,6 +29,8 @@ export const usersApi = {
   create: (body: CreateUserRequest) => request<UserRecord>('POST', '/api/users', body),
   update: (id: UserRecord['id'], body: UpdateUserRequest) =>
     request<UserRecord>('PATCH', `/api/users/${encodeURIComponent(String(id))}`, body),
+  resetPassword: (id: UserRecord['id'], body: ResetPasswordRequest) =>
+    request<void>('POST', `/api/users/${encodeURIComponent(String(id))}/reset-password`, body),
 }
 
 export const orgApi = {

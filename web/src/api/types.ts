@@ -66,6 +66,10 @@ export interface UpdateUserRequest {
   disabled?: boolean
 }
 
+export interface ResetPasswordRequest {
+  password: string
+}
+
 export interface OrgProfileInput {
   name: string
   accreditation_no: string
