@@ -111,3 +111,39 @@ pub fn gate(q: &Quality, settings: &FaceSettings) -> Option<QualityIssue> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(nose_x: f32) -> DetectedFace {
+        DetectedFace {
+            bbox: [0.0, 0.0, 100.0, 100.0],
+            score: 0.99,
+            landmarks: [[30.0, 40.0], [70.0, 40.0], [nose_x, 60.0], [35.0, 80.0], [65.0, 80.0]],
+        }
+    }
+
+    fn textured_chip() -> Chip {
+        let rgb = (0..CHIP_SIZE * CHIP_SIZE * 3).map(|i| if (i / 3) % 2 == 0 { 90.0 } else { 170.0 }).collect();
+        Chip { rgb }
+    }
+
+    #[test]
+    fn frontal_face_passes_and_turned_head_is_refused() {
+        let settings = FaceSettings::default();
+        let frontal = measure(&face(50.0), &textured_chip());
+        assert!(frontal.yaw.abs() < 0.01, "{frontal:?}");
+        assert_eq!(gate(&frontal, &settings), None);
+        let turned = measure(&face(72.0), &textured_chip());
+        assert!(matches!(gate(&turned, &settings), Some(QualityIssue::HeadTurned { .. })), "{turned:?}");
+    }
+
+    #[test]
+    fn small_face_is_refused_before_other_gates() {
+        let mut small = face(50.0);
+        small.bbox = [0.0, 0.0, 20.0, 20.0];
+        let q = measure(&small, &textured_chip());
+        assert!(matches!(gate(&q, &FaceSettings::default()), Some(QualityIssue::FaceTooSmall { .. })));
+    }
+}

@@ -98,12 +98,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// Embeds each picture once; `None` when no face was found.
 struct Gallery {
     embeddings: BTreeMap<String, Option<Embedding>>,
+    qualities: Vec<face_verify::Quality>,
     no_face: usize,
     gate_failures: BTreeMap<String, usize>,
 }
 
 fn gallery(engine: &FaceEngine, files: impl IntoIterator<Item = (String, PathBuf)>) -> Result<Gallery, Box<dyn std::error::Error>> {
-    let mut g = Gallery { embeddings: BTreeMap::new(), no_face: 0, gate_failures: BTreeMap::new() };
+    let mut g = Gallery { embeddings: BTreeMap::new(), qualities: Vec::new(), no_face: 0, gate_failures: BTreeMap::new() };
     for (key, path) in files {
         if g.embeddings.contains_key(&key) {
             continue;
@@ -117,6 +118,7 @@ fn gallery(engine: &FaceEngine, files: impl IntoIterator<Item = (String, PathBuf
             let name = name.split([' ', '{']).next().unwrap_or_default().to_string();
             *g.gate_failures.entry(name).or_default() += 1;
         }
+        g.qualities.extend(analysis.quality);
         g.embeddings.insert(key, analysis.embedding);
     }
     Ok(g)
@@ -133,6 +135,21 @@ fn upscale_small(image: face_verify::RgbImage) -> face_verify::RgbImage {
     }
     let factor = MIN_SIDE.div_ceil(side);
     image::imageops::resize(&image, image.width() * factor, image.height() * factor, image::imageops::FilterType::Triangle)
+}
+
+/// Spread of the gate measurements over a set, to calibrate the gates' thresholds.
+fn print_quality(name: &str, g: &Gallery) {
+    let spread = |f: &dyn Fn(&face_verify::Quality) -> f32| {
+        let mut v: Vec<f32> = g.qualities.iter().map(f).collect();
+        v.sort_by(f32::total_cmp);
+        let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q) as usize).copied().unwrap_or(f32::NAN);
+        format!("min {:.2} p5 {:.2} median {:.2} p95 {:.2} max {:.2}", at(0.0), at(0.05), at(0.5), at(0.95), at(1.0))
+    };
+    println!("{name} quality: sharpness {}", spread(&|q| q.sharpness));
+    println!("{name} quality: brightness {}", spread(&|q| q.brightness));
+    println!("{name} quality: |yaw| {}", spread(&|q| q.yaw.abs()));
+    println!("{name} quality: |pitch| {}", spread(&|q| q.pitch.abs()));
+    println!("{name} quality: face px {}", spread(&|q| q.face_px));
 }
 
 fn distance(g: &Gallery, a: &str, b: &str) -> Option<f32> {
@@ -159,6 +176,7 @@ fn celebrity_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std
         g.no_face,
         g.gate_failures
     );
+    print_quality("celebrity-pairs", &g);
     let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
     let mut hardest: (Option<(f32, &str, &str)>, Option<(f32, &str, &str)>) = (None, None);
     for (a, b, same) in &pairs {
@@ -203,6 +221,7 @@ fn orl_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std::erro
         g.no_face,
         g.gate_failures
     );
+    print_quality("orl", &g);
     let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
     for (i, (who_a, a, _)) in files.iter().enumerate() {
         for (who_b, b, _) in &files[i + 1..] {
