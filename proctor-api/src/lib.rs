@@ -1,0 +1,115 @@
+//! # proctor-api
+//!
+//! The exam platform's HTTP service and the `proctor` binary. Each exam domain owns a folder
+//! (`auth`, `users`, `org`, `audit`, …) holding its router, handlers and SQL; [`http::app`]
+//! merges them into one router and one OpenAPI document.
+//!
+//! Invariants:
+//! - every route declares who may call it by an extractor in its signature (`Admin`,
+//!   `Staff`, `AuthUser`, …); the authorization-matrix test walks every documented route;
+//! - every failure leaves as [`error::ApiError`]'s JSON shape, never a bare status;
+//! - every change to an account, the organisation profile (and later papers, scores and
+//!   certificates) appends to the audit trail in the same request.
+//!
+//! Panics in handlers are caught and answered as a structured 500; start-up errors are
+//! returned to `main`, which prints them and exits non-zero.
+
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod org;
+pub mod public;
+pub mod settings;
+pub mod state;
+pub mod tls;
+pub mod users;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use settings::{Secret, Settings};
+use state::AppState;
+
+/// Opens the database named by the settings (SQLite in the data directory by default).
+pub async fn open_db(settings: &Settings) -> anyhow::Result<db::Db> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create data directory {}: {e}", settings.data_dir.display())
+    })?;
+    let url = match &settings.database_url {
+        Some(u) => u.expose().to_owned(),
+        None => db::Db::sqlite_url(&settings.data_dir),
+    };
+    db::Db::connect(&url).await.map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))
+}
+
+/// Creates the `admin` account on first start. Returns the one-time password when it was
+/// generated here (so the caller can print it once).
+pub async fn ensure_admin(db: &db::Db, password: Option<&Secret>) -> anyhow::Result<Option<String>> {
+    if auth::queries::count_accounts(db).await? > 0 {
+        return Ok(None);
+    }
+    let (pw, generated) = match password {
+        Some(p) => (p.expose().to_owned(), false),
+        None => (auth::password::generate(), true),
+    };
+    let hash = auth::password::hash(&pw)?;
+    let id = auth::queries::insert_account(
+        db,
+        auth::queries::NewAccount {
+            username: "admin",
+            display_name: "系统管理员",
+            role: auth::Role::Admin.as_str(),
+            password_hash: &hash,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    audit::record(db, None, "account.create", "account", Some(&id.to_string()), serde_json::json!({"username": "admin", "first_start": true})).await?;
+    Ok(generated.then_some(pw))
+}
+
+/// Runs the platform on an already-bound listener until `shutdown` completes; then stops
+/// accepting, lets requests in flight finish (up to 10 s) and returns. Tests call this with a
+/// listener on port 0.
+pub async fn launch_with_listener(
+    settings: Settings,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = open_db(&settings).await?;
+    if let Some(pw) = ensure_admin(&db, settings.admin_password.as_ref()).await? {
+        println!("首次启动：已创建管理员账号 admin，一次性密码 {pw}（首次登录须修改）");
+        println!("First start: created account 'admin' with one-time password {pw} (change it at first sign-in)");
+    }
+    let tls = tls::config(&settings).await?;
+    let settings = Arc::new(settings);
+    let state = AppState {
+        db,
+        settings: settings.clone(),
+        metrics: Arc::new(metrics::Metrics::new()),
+        login_throttle: Arc::new(auth::throttle::IpThrottle::new(30, Duration::from_secs(600))),
+    };
+    let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, "listening");
+    println!("PROCTOR_LISTENING {scheme}://{addr}");
+    match tls {
+        Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
+        None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
+    }
+    Ok(())
+}
