@@ -1,2 +1,4 @@
-//! Harness for end-to-end tests: starts the real `proctor` binary and external servers
-//! (PostgreSQL, SeaweedFS, stand-ins) on loopback, and stops them when dropped.
+//! Harness for end-to-end tests: starts real servers (a throwaway PostgreSQL cluster, the
+//! `proctor` binary) on loopback and stops them when dropped.
+
+pub mod postgres;
