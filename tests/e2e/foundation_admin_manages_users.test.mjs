@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchBrowser } from './lib/browser.mjs'
 import { retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
-import { signIn, withScreenshotOnFailure } from './lib/ui.mjs'
+import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 
 test('admin creates a staff account, staff gets the staff area, disabled staff cannot sign in', { timeout: 180_000 }, async (t) => {
   const server = await startProctor()
@@ -13,10 +13,12 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
   const adminPassword = await retireInitialAdminPassword(server)
   const browser = await launchBrowser()
   t.after(() => browser.close())
+  const pageErrors = []
   const newPage = async () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'zh-CN' })
     const page = await ctx.newPage()
     page.setDefaultTimeout(15_000)
+    pageErrors.push(trackPageErrors(page))
     return page
   }
 
@@ -91,4 +93,6 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
     await staff.getByTestId('login-error').waitFor()
     assert.match(staff.url(), /\/app\/login/)
   })
+
+  for (const tracked of pageErrors) tracked.assertNone()
 })

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchBrowser } from './lib/browser.mjs'
 import { startProctor } from './lib/proctor.mjs'
-import { signIn, withScreenshotOnFailure } from './lib/ui.mjs'
+import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 
 test('admin changes the forced password, edits the organisation profile, public page shows it', { timeout: 180_000 }, async (t) => {
   const server = await startProctor()
@@ -15,6 +15,7 @@ test('admin changes the forced password, edits the organisation profile, public 
   const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'zh-CN' })
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
+  const pageErrors = trackPageErrors(page)
 
   const stamp = Date.now().toString(36)
   const profile = {
@@ -123,4 +124,6 @@ test('admin changes the forced password, edits the organisation profile, public 
     await page.waitForURL('**/app/admin')
     await page.getByTestId('dashboard').waitFor()
   })
+
+  pageErrors.assertNone()
 })

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchBrowser } from './lib/browser.mjs'
 import { retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
-import { signIn, withScreenshotOnFailure } from './lib/ui.mjs'
+import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 
 test('language switch changes the interface and server messages, and is remembered', { timeout: 120_000 }, async (t) => {
   const server = await startProctor()
@@ -14,6 +14,7 @@ test('language switch changes the interface and server messages, and is remember
   t.after(() => browser.close())
   const page = await (await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'en-US' })).newPage()
   page.setDefaultTimeout(15_000)
+  const pageErrors = trackPageErrors(page)
 
   await withScreenshotOnFailure(page, 'language', async () => {
     // Chinese by default, whatever the browser's language.
@@ -41,4 +42,6 @@ test('language switch changes the interface and server messages, and is remember
     assert.match(text, /[A-Za-z]{3}/, 'English message')
     assert.doesNotMatch(text, /[\u4e00-\u9fff]/, 'no Chinese in the English message')
   })
+
+  pageErrors.assertNone()
 })

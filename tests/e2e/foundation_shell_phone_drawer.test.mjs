@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchBrowser } from './lib/browser.mjs'
 import { retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
-import { signIn, withScreenshotOnFailure } from './lib/ui.mjs'
+import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 
 test('on a phone-width screen the shell menu is a drawer', { timeout: 120_000 }, async (t) => {
   const server = await startProctor()
@@ -22,6 +22,7 @@ test('on a phone-width screen the shell menu is a drawer', { timeout: 120_000 },
   })
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
+  const pageErrors = trackPageErrors(page)
 
   await withScreenshotOnFailure(page, 'phone-drawer', async () => {
     await signIn(page, server.url, 'admin', password)
@@ -55,4 +56,6 @@ test('on a phone-width screen the shell menu is a drawer', { timeout: 120_000 },
     await page.getByTestId('side-menu').waitFor({ state: 'visible' })
     assert.ok(await page.getByTestId('nav-org').isVisible(), 'side menu entries visible on PC')
   })
+
+  pageErrors.assertNone()
 })

@@ -21,3 +21,22 @@ export async function withScreenshotOnFailure(page, name, body) {
     throw e
   }
 }
+
+/**
+ * Collects uncaught page errors and console errors (an i18n message that fails to compile,
+ * a render error) so a scenario fails on them even when the page still looks usable.
+ * Failed HTTP responses are left out: scenarios provoke 401s and 4xx on purpose.
+ */
+export function trackPageErrors(page) {
+  const errors = []
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console: ${m.text()}`)
+  })
+  return {
+    errors,
+    assertNone() {
+      if (errors.length) throw new Error(`errors in the page:\n${errors.join('\n')}`)
+    },
+  }
+}

@@ -120,7 +120,7 @@ const en: MessageSchema = {
     editTitle: 'Edit user',
     initialPassword: 'Initial password',
     initialPasswordHint: 'The user must change it at first sign-in.',
-    usernameRule: '3–64 letters, digits or _ - . @',
+    usernameRule: "3–64 letters, digits or _ - . {'@'}",
     created: 'User created',
     updated: 'User updated',
     confirmDisable: 'Disable user "{name}"? They will no longer be able to sign in.',

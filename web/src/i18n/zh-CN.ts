@@ -118,7 +118,7 @@ const zhCN = {
     editTitle: '编辑用户',
     initialPassword: '初始密码',
     initialPasswordHint: '用户首次登录时须修改此密码。',
-    usernameRule: '3–64 位字母、数字或 _ - . @',
+    usernameRule: "3–64 位字母、数字或 _ - . {'@'}",
     created: '用户已创建',
     updated: '用户已更新',
     confirmDisable: '确定停用用户“{name}”吗？停用后该用户将无法登录。',
