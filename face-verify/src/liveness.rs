@@ -36,5 +36,9 @@ pub fn estimate(chip: &Chip, quality: &Quality) -> LivenessSignal {
     let spread = ((sq / n as f64 - mean * mean).max(0.0)).sqrt() as f32;
     let texture = (quality.sharpness / 200.0).min(1.0);
     let colour = (spread / 20.0).min(1.0);
-    LivenessSignal { method: "chip-texture-colour-v0", score: 0.5 * texture + 0.5 * colour, experimental: true }
+    LivenessSignal {
+        method: "chip-texture-colour-v0",
+        score: 0.5 * texture + 0.5 * colour,
+        experimental: true,
+    }
 }

@@ -94,5 +94,7 @@ fn default_model_dir() -> PathBuf {
     if cwd.join("face_descriptor.onnx").is_file() {
         return cwd.to_path_buf();
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("models")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("models")
 }

@@ -32,7 +32,13 @@ fn put(img: &mut RgbImage, x: f64, y: f64, colour: [u8; 3]) {
     }
 }
 
-fn line(img: &mut RgbImage, (x0, y0): (f64, f64), (x1, y1): (f64, f64), colour: [u8; 3], thick: bool) {
+fn line(
+    img: &mut RgbImage,
+    (x0, y0): (f64, f64),
+    (x1, y1): (f64, f64),
+    colour: [u8; 3],
+    thick: bool,
+) {
     let steps = ((x1 - x0).abs().max((y1 - y0).abs()) as usize).max(1);
     for s in 0..=steps {
         let t = s as f64 / steps as f64;
@@ -56,8 +62,20 @@ pub fn draw(series: &[Series]) -> RgbImage {
         let tar = f64::from(tenth) / 10.0;
         line(&mut img, to_px(1e-4, tar), to_px(1.0, tar), grid, false);
     }
-    line(&mut img, to_px(1e-4, 0.0), to_px(1.0, 0.0), [0, 0, 0], false);
-    line(&mut img, to_px(1e-4, 0.0), to_px(1e-4, 1.0), [0, 0, 0], false);
+    line(
+        &mut img,
+        to_px(1e-4, 0.0),
+        to_px(1.0, 0.0),
+        [0, 0, 0],
+        false,
+    );
+    line(
+        &mut img,
+        to_px(1e-4, 0.0),
+        to_px(1e-4, 1.0),
+        [0, 0, 0],
+        false,
+    );
     for s in series {
         let mut previous: Option<(f64, f64)> = None;
         for p in s.points {
