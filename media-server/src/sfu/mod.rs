@@ -17,7 +17,7 @@ use str0m::channel::{ChannelData, ChannelId};
 use str0m::media::{Direction, KeyframeRequest, MediaAdded, MediaData, MediaKind};
 use str0m::net::{Protocol, Receive};
 use str0m::stats::MediaIngressStats;
-use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 
 use crate::error::{Error, Result};
 use crate::events::{MediaEvent, TrackKind};
@@ -135,17 +135,37 @@ impl Sfu {
         Ok(())
     }
 
-    /// WHIP/WHEP PATCH with trickled candidates.
-    pub fn trickle(&mut self, now: Instant, id: SessionId, claims: &MediaClaims, frag: &str) -> Result<()> {
+    /// WHIP/WHEP PATCH: trickled candidates, or an ICE restart when the fragment carries
+    /// new credentials; then returns our new credentials and candidate as an sdpfrag.
+    pub fn trickle(&mut self, now: Instant, id: SessionId, claims: &MediaClaims, frag: &str) -> Result<Option<String>> {
         self.owned_session(id, claims)?;
         let frag = trickle::parse(frag);
+        let advertised = self.cfg.advertised;
         let s = self.sessions.get_mut(&id).ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let mut reply = None;
+        if let (Some(ufrag), Some(pass)) = (&frag.ufrag, &frag.pwd) {
+            if s.remote_ufrag.as_ref() != Some(ufrag) {
+                // ICE-lite: new credentials on both sides are enough; the browser runs the checks.
+                let local = IceCreds::new();
+                let mut api = s.rtc.direct_api();
+                api.set_remote_ice_credentials(IceCreds { ufrag: ufrag.clone(), pass: pass.clone() });
+                api.set_local_ice_credentials(local.clone());
+                s.remote_ufrag = Some(ufrag.clone());
+                let cand = Candidate::host(advertised, "udp").map_err(|e| Error::Settings(e.to_string()))?;
+                reply = Some(format!(
+                    "a=ice-lite\r\na=ice-ufrag:{}\r\na=ice-pwd:{}\r\na={}\r\na=end-of-candidates\r\n",
+                    local.ufrag,
+                    local.pass,
+                    cand.to_sdp_string()
+                ));
+            }
+        }
         for c in frag.candidates {
             s.rtc.add_remote_candidate(c);
         }
         s.dirty = true;
         self.process(now);
-        Ok(())
+        Ok(reply)
     }
 
     /// A datagram arrived on the shared socket.
@@ -214,6 +234,7 @@ impl Sfu {
     }
 
     fn accept(&mut self, now: Instant, claims: &MediaClaims, offer: &str, kind: SessionKind) -> Result<(SessionId, String)> {
+        let remote_ufrag = trickle::offer_ufrag(offer);
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
         let subscriber = !matches!(kind, SessionKind::Publisher(_));
         // ICE-lite: the server only answers checks, so the path is the one the browser
@@ -248,6 +269,7 @@ impl Sfu {
                 dirty: true,
                 created: now,
                 connected: false,
+                remote_ufrag,
             },
         );
         self.process(now);
