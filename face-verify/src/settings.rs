@@ -62,8 +62,8 @@ impl Default for FaceSettings {
             min_sharpness: 30.0,
             min_brightness: 50.0,
             max_brightness: 215.0,
-            max_yaw: 0.45,
-            max_pitch: 0.5,
+            max_yaw: 0.35,
+            max_pitch: 0.35,
             extra_face_min_score: 0.9,
         }
     }
