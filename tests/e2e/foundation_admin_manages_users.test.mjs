@@ -96,7 +96,10 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
   })
 
   await withScreenshotOnFailure(staff, 'disabled-staff-login', async () => {
-    await staff.evaluate(() => localStorage.removeItem('proctor.token'))
+    // Disabling revoked the open session: the next signed-in call sends staff to sign-in.
+    await staff.getByTestId('nav-audit').click()
+    await staff.waitForURL('**/app/login?**expired=1**')
+    assert.equal(await staff.evaluate(() => localStorage.getItem('proctor.token')), null)
     await signIn(staff, server.url, 'kaowu01', staffPassword)
     await staff.getByTestId('login-error').waitFor()
     assert.match(staff.url(), /\/app\/login/)
