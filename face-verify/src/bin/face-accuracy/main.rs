@@ -77,21 +77,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let celebrity_curve = celebrity.curve();
     let orl_curve = orl.curve();
     let png = args.out.join("roc.png");
-    plot::draw(&[
-        plot::Series {
-            points: &celebrity_curve,
-            colour: [200, 40, 40],
-            chosen: Some(chosen),
-        },
-        plot::Series {
+    let mut series = vec![plot::Series {
+        points: &celebrity_curve,
+        colour: [200, 40, 40],
+        chosen: Some(chosen),
+    }];
+    if args.orl {
+        series.push(plot::Series {
             points: &orl_curve,
             colour: [40, 80, 200],
             chosen: Some(orl.at(chosen.threshold)),
-        },
-    ])
-    .save(&png)?;
+        });
+    }
+    plot::draw(&series).save(&png)?;
     println!(
-        "\nROC plot: {} (x: FAR, log 1e-4..1; y: 1-FRR; red celebrity-pairs, blue orl; rings at the chosen threshold)",
+        "\nROC plot: {} (x: FAR, log 1e-4..1, FAR 0 drawn at 1e-4; y: TAR = 1-FRR; red celebrity-pairs, blue orl; rings at the chosen threshold)",
         png.display()
     );
     let csv = args.out.join("roc.csv");
