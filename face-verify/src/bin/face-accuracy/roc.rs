@@ -62,3 +62,30 @@ impl Pairs {
             .unwrap_or_else(|| self.at(0.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs() -> Pairs {
+        Pairs {
+            genuine: vec![Some(0.2), Some(0.3), Some(0.5), None],
+            impostor: vec![Some(0.4), Some(0.7), Some(0.9), None],
+        }
+    }
+
+    #[test]
+    fn rates_count_missing_faces_as_rejections() {
+        let p = pairs().at(0.45);
+        assert_eq!(p.far, 0.25);
+        assert_eq!(p.frr, 0.5);
+    }
+
+    #[test]
+    fn chosen_threshold_is_the_largest_within_the_far_target() {
+        let chosen = pairs().threshold_for_far(0.0);
+        assert_eq!(chosen.threshold, 0.3);
+        assert_eq!(chosen.far, 0.0);
+        assert_eq!(chosen.frr, 0.5);
+    }
+}
