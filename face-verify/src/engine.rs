@@ -9,7 +9,7 @@ use crate::decode::decode_image;
 use crate::detect::{DetectedFace, detect};
 use crate::embed::{Embedding, describe};
 use crate::error::{FaceError, Result};
-use crate::liveness::{LivenessSignal, estimate};
+use crate::liveness::{LivenessSignal, antispoof, estimate};
 use crate::quality::{Quality, QualityIssue, gate, measure};
 use crate::runtime::Pool;
 use crate::settings::FaceSettings;
@@ -50,12 +50,14 @@ pub struct Verdict {
 pub struct Timings {
     pub detect_onnx: Duration,
     pub embed_onnx: Duration,
+    /// The experimental antispoof model (crop included; zero without the model).
+    pub liveness_onnx: Duration,
     pub total: Duration,
 }
 
 impl Timings {
     pub fn onnx(&self) -> Duration {
-        self.detect_onnx + self.embed_onnx
+        self.detect_onnx + self.embed_onnx + self.liveness_onnx
     }
 
     /// Everything outside ONNX Runtime: resampling, NMS, alignment, quality measures.
@@ -125,9 +127,12 @@ impl FaceEngine {
         let embed_started = Instant::now();
         let embedding = describe(&mut models, &chip)?;
         timings.embed_onnx = embed_started.elapsed();
+        let liveness_started = Instant::now();
+        let model_liveness = antispoof(&mut models, image, &main)?;
+        timings.liveness_onnx = liveness_started.elapsed();
         drop(models);
         let quality = measure(&main, &chip);
-        let liveness = estimate(&chip, &quality);
+        let liveness = model_liveness.unwrap_or_else(|| estimate(&chip, &quality));
         let others = faces[1..]
             .iter()
             .filter(|f| self.counts_as_extra_face(f))

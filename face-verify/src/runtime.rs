@@ -18,6 +18,8 @@ pub(crate) const PNET_FILE: &str = "mtcnn_pnet.onnx";
 pub(crate) const RNET_FILE: &str = "mtcnn_rnet.onnx";
 pub(crate) const ONET_FILE: &str = "mtcnn_onet.onnx";
 pub(crate) const DESCRIPTOR_FILE: &str = "face_descriptor.onnx";
+/// Optional: without it the liveness signal falls back to a heuristic.
+pub(crate) const ANTISPOOF_FILE: &str = "antispoof.onnx";
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
@@ -47,6 +49,7 @@ pub(crate) struct Models {
     pub rnet: Session,
     pub onet: Session,
     pub descriptor: Session,
+    pub antispoof: Option<Session>,
 }
 
 impl Models {
@@ -56,6 +59,11 @@ impl Models {
             rnet: session(env, settings, RNET_FILE, "mtcnn rnet")?,
             onet: session(env, settings, ONET_FILE, "mtcnn onet")?,
             descriptor: session(env, settings, DESCRIPTOR_FILE, "face descriptor")?,
+            antispoof: if settings.antispoof && settings.model_path(ANTISPOOF_FILE).is_file() {
+                Some(session(env, settings, ANTISPOOF_FILE, "antispoof")?)
+            } else {
+                None
+            },
         })
     }
 }
@@ -89,6 +97,7 @@ fn session(
 fn model_what(model: &'static str) -> &'static str {
     match model {
         "face descriptor" => "face descriptor model",
+        "antispoof" => "antispoof model",
         _ => "MTCNN detector model",
     }
 }

@@ -44,6 +44,9 @@ pub struct FaceSettings {
     pub max_pitch: f32,
     /// Detector confidence above which a second face counts as "more than one face".
     pub extra_face_min_score: f32,
+    /// Run the experimental antispoof model (when its file exists) for the liveness signal;
+    /// it costs about 8 ms of CPU per check. Off, or without the file, a cheap heuristic is used.
+    pub antispoof: bool,
 }
 
 impl Default for FaceSettings {
@@ -65,6 +68,7 @@ impl Default for FaceSettings {
             max_yaw: 0.35,
             max_pitch: 0.35,
             extra_face_min_score: 0.9,
+            antispoof: true,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Verification speed on a 640x480 camera-like frame.
 //!
-//! `cargo run --release -p face-verify --bin face-bench -- [--image PATH] [--iterations N] [--seconds S]`
+//! `cargo run --release -p face-verify --bin face-bench -- [--image PATH] [--iterations N] [--seconds S] [--antispoof on|off]`
 //!
 //! 1. Latency on one core: one worker with one ONNX Runtime thread, N sequential
 //!    verifications (JPEG decode included), split into decode, ONNX time and the rest.
 //! 2. Throughput on two cores: two workers, two threads calling `verify` for S seconds.
+//!
+//! `--antispoof off` measures verification alone, without the experimental liveness model.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .join("../../shared/data/faces/celebrity-pairs/img1.jpg");
     let mut iterations = 100usize;
     let mut seconds = 10u64;
+    let mut antispoof = FaceSettings::default().antispoof;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -33,6 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--image" => image = PathBuf::from(value),
             "--iterations" => iterations = value.parse()?,
             "--seconds" => seconds = value.parse()?,
+            "--antispoof" => antispoof = value == "on",
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
@@ -40,12 +44,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut settings = FaceSettings::from_env();
     settings.workers = 1;
     settings.threads_per_worker = 1;
+    settings.antispoof = antispoof;
     let engine = FaceEngine::load(&settings)?;
     let source = engine.decode(&std::fs::read(&image)?)?;
     let frame = letterbox(&source, 640, 480);
     let mut jpeg = Vec::new();
     frame.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
-    let enrolled = engine.enroll_image(&frame)?.embedding;
+    let enrollment = engine.enroll_image(&frame)?;
+    println!("liveness on the frame: {:?}", enrollment.liveness);
+    let enrolled = enrollment.embedding;
     println!(
         "frame: 640x480 JPEG of {} ({} bytes)",
         image.display(),
@@ -58,6 +65,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let cpu_before = process_cpu();
     let mut totals = Vec::with_capacity(iterations);
+    let mut liveness_onnx = Duration::ZERO;
     let (mut decode, mut detect_onnx, mut embed_onnx, mut pre_post) = (
         Duration::ZERO,
         Duration::ZERO,
@@ -80,6 +88,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         decode += decoded_at;
         detect_onnx += analysis.timings.detect_onnx;
         embed_onnx += analysis.timings.embed_onnx;
+        liveness_onnx += analysis.timings.liveness_onnx;
         pre_post += analysis.timings.pre_post();
         totals.push(total);
     }
@@ -95,10 +104,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ms(totals.iter().sum::<Duration>() / n)
     );
     println!(
-        "mean split: decode {:.2} ms | detector ONNX {:.2} ms | descriptor ONNX {:.2} ms | pre/post-processing {:.2} ms",
+        "mean split: decode {:.2} ms | detector ONNX {:.2} ms | descriptor ONNX {:.2} ms | antispoof (experimental) {:.2} ms | pre/post-processing {:.2} ms",
         ms(decode / n),
         ms(detect_onnx / n),
         ms(embed_onnx / n),
+        ms(liveness_onnx / n),
         ms(pre_post / n)
     );
 
