@@ -131,7 +131,9 @@ impl Sfu {
         if let Some(s) = self.sessions.get_mut(&id) {
             s.rtc.disconnect();
         }
-        self.remove_session(now, id);
+        self.remove_session(id);
+        // Walls renegotiate and viewers rebind right away, not at the next packet.
+        self.process(now);
         Ok(())
     }
 
@@ -301,7 +303,7 @@ impl Sfu {
                 poll_session(s, &mut self.transmits, &mut work);
             }
             first = false;
-            self.sync_walls(now);
+            self.sync_walls();
             if work.is_empty() && !self.sessions.values().any(|s| s.dirty) {
                 break;
             }
@@ -315,14 +317,14 @@ impl Sfu {
         match w {
             Work::Media(id, data) => self.forward_media(now, id, data),
             Work::KeyframeRequest(id, req) => self.relay_keyframe_request(now, id, req),
-            Work::MediaAdded(id, added) => self.media_added(now, id, added),
+            Work::MediaAdded(id, added) => self.media_added(id, added),
             Work::ChannelOpen(id, cid) => {
                 if let Some(Session { kind: SessionKind::Wall(w), .. }) = self.sessions.get_mut(&id) {
                     w.channel = Some(cid);
                     w.needs_sync = true;
                 }
             }
-            Work::ChannelData(id, data) => self.wall_message(now, id, &data.data),
+            Work::ChannelData(id, data) => self.wall_message(id, &data.data),
             Work::Ingress(id, st) => self.quality(id, st),
             Work::Connected(id) => {
                 if let Some(s) = self.sessions.get_mut(&id) {
@@ -336,11 +338,12 @@ impl Sfu {
                     });
                 }
             }
-            Work::Dead(id) => self.remove_session(now, id),
+            Work::Dead(id) => self.remove_session(id),
         }
     }
 
-    fn media_added(&mut self, now: Instant, id: SessionId, added: MediaAdded) {
+    fn media_added(&mut self, id: SessionId, added: MediaAdded) {
+        tracing::debug!(session = %id, mid = %added.mid, kind = ?added.kind, direction = ?added.direction, "media added");
         let Some(s) = self.sessions.get_mut(&id) else {
             return;
         };
@@ -349,7 +352,8 @@ impl Sfu {
             MediaKind::Video => TrackKind::Video,
         };
         match &s.kind {
-            SessionKind::Publisher(_) if added.direction == Direction::RecvOnly => {
+            // A sendrecv offer (webrtc-rs `add_track`) publishes as well; we never send back.
+            SessionKind::Publisher(_) if matches!(added.direction, Direction::RecvOnly | Direction::SendRecv) => {
                 let rids = added
                     .simulcast
                     .map(|sc| if sc.recv.is_empty() { sc.send } else { sc.recv })
@@ -357,9 +361,9 @@ impl Sfu {
                     .into_iter()
                     .map(|l| l.rid)
                     .collect();
-                self.publish_track(now, id, added.mid, kind, rids);
+                self.publish_track(id, added.mid, kind, rids);
             }
-            SessionKind::Viewer(_) if added.direction == Direction::SendOnly => {
+            SessionKind::Viewer(_) if matches!(added.direction, Direction::SendOnly | Direction::SendRecv) => {
                 s.down.insert(added.mid, DownTrack::new(kind, Layer::High));
                 self.bind_viewer(id);
             }
@@ -385,7 +389,7 @@ impl Sfu {
         }
     }
 
-    fn remove_session(&mut self, _now: Instant, id: SessionId) {
+    fn remove_session(&mut self, id: SessionId) {
         let Some(s) = self.sessions.remove(&id) else {
             return;
         };

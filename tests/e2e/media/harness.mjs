@@ -33,8 +33,8 @@ export function sfuDevBinary() {
  * Start sfu-dev on loopback. `publicAddr` makes it advertise that address (a relay).
  * @returns {Promise<{http: string, udp: string, udpLocal: string, events: object[], token: Function, stop: Function}>}
  */
-export async function startSfu({ publicAddr, turnUrl, turnSecret } = {}) {
-  const args = ['--http', '127.0.0.1:0', '--udp', '127.0.0.1:0']
+export async function startSfu({ publicAddr, turnUrl, turnSecret, http = '127.0.0.1:0', udp = '127.0.0.1:0' } = {}) {
+  const args = ['--http', http, '--udp', udp]
   if (publicAddr) args.push('--public', publicAddr)
   if (turnUrl) args.push('--turn-url', turnUrl, '--turn-secret', turnSecret)
   const child = spawn(sfuDevBinary(), args, { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -150,6 +150,16 @@ export async function publish(browser, sfu, room, sub, { relay = false } = {}) {
 export async function framesByMid(page) {
   const s = await page.evaluate(() => window.videoStats())
   return Object.fromEntries(Object.entries(s).map(([mid, v]) => [mid, v.framesDecoded]))
+}
+
+/** A free TCP port on loopback (tiny race with other processes; fine for tests). */
+export async function freeTcpPort() {
+  const { createServer } = await import('node:net')
+  const srv = createServer()
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
+  const { port } = srv.address()
+  await new Promise((r) => srv.close(r))
+  return port
 }
 
 /** A free UDP port on loopback (tiny race with other processes; fine for tests). */

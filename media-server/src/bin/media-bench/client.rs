@@ -163,6 +163,11 @@ impl Peer {
         Ok(())
     }
 
+    /// Wait until ICE+DTLS are up; false after `timeout`.
+    pub async fn wait_connected(&mut self, timeout: Duration) -> bool {
+        matches!(tokio::time::timeout(timeout, self.connected.wait_for(|c| *c)).await, Ok(Ok(_)))
+    }
+
     async fn gathered(&mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(3), self.gathered.wait_for(|g| *g)).await;
     }

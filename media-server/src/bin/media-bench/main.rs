@@ -123,7 +123,14 @@ async fn run_sfu(bin: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n: 
             let mut publisher = client::peer(totals.clone(), base).await?;
             let track = publisher.add_vp8_track().await?;
             let t = sfu::token(&http, &base_url, &room, &sub, "publish").await?;
-            let answer = sfu::post_offer(&http, &format!("{base_url}/media/whip"), &t, publisher.offer().await?).await?;
+            let offer = publisher.offer().await?;
+            if std::env::var_os("MEDIA_BENCH_SDP").is_some() {
+                eprintln!("publisher offer:\n{offer}");
+            }
+            let answer = sfu::post_offer(&http, &format!("{base_url}/media/whip"), &t, offer).await?;
+            if std::env::var_os("MEDIA_BENCH_SDP").is_some() {
+                eprintln!("answer:\n{answer}");
+            }
             publisher.accept_answer(answer).await?;
             tokio::spawn(client::stream(publisher.pc.clone(), track, frames, base, stop_rx));
             peers.push(publisher);
@@ -209,6 +216,11 @@ async fn collect(mut set: JoinSet<Result<Vec<Peer>, BoxError>>) -> Result<Vec<Pe
     while let Some(r) = set.join_next().await {
         peers.extend(r??);
     }
+    let mut connected = 0;
+    for p in peers.iter_mut() {
+        connected += usize::from(p.wait_connected(Duration::from_secs(15)).await);
+    }
+    println!("  {connected}/{} peer connections up", peers.len());
     Ok(peers)
 }
 
