@@ -5,7 +5,9 @@ import type {
   AuditQuery,
   ChangePasswordRequest,
   CreateUserRequest,
+  LiveRoom,
   LoginRequest,
+  MediaGrant,
   OrgProfile,
   OrgProfileInput,
   ResetPasswordRequest,
@@ -13,6 +15,7 @@ import type {
   SessionUser,
   UpdateUserRequest,
   UserRecord,
+  WatchRequest,
 } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
@@ -47,4 +50,12 @@ export const auditApi = {
     const qs = params.toString()
     return request<AuditEvent[]>('GET', `/api/audit${qs ? `?${qs}` : ''}`)
   },
+}
+
+export const liveApi = {
+  /** Candidates: publish one's camera into one's own camera-check room. */
+  publishToken: () => request<MediaGrant>('POST', '/api/live/publish-token'),
+  /** Proctors: watch a room (`wall` for the tile wall). */
+  watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
+  rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),
 }

@@ -101,3 +101,39 @@ export interface OrgProfileInput {
 export interface OrgProfile extends OrgProfileInput {
   updated_at: string | null
 }
+
+/** A short-lived token for the media node's signalling endpoints (WHIP, wall). */
+export interface MediaGrant {
+  token: string
+  /** Unix seconds. */
+  expires_at: number
+  room: string
+  /** The participant identity the token carries, e.g. `candidate:12`. */
+  identity: string
+  /** Base path of the signalling endpoints, e.g. `/media`. */
+  signal_base: string
+}
+
+export type WatchKind = 'view' | 'wall'
+
+export interface WatchRequest {
+  room: string
+  kind: WatchKind
+}
+
+export interface LiveParticipant {
+  /** Media identity, e.g. `candidate:12`. */
+  participant: string
+  name: string
+  /** `publish`, `view` or `wall`. */
+  role: string
+  video_tracks: number
+  audio_tracks: number
+  /** Last reported fraction of packets lost (0–1). */
+  loss: number | null
+}
+
+export interface LiveRoom {
+  room: string
+  participants: LiveParticipant[]
+}
