@@ -2,8 +2,9 @@
 // candidate opens the camera check (fake camera) and gets "connected"; an invigilator
 // opens live rooms, finds the candidate's check room, opens its wall and the tile keeps
 // decoding; a click focuses the tile and brings the high simulcast layer; at 390×844 the
-// wall is one column. A camera refusal is explained and "retry" recovers. When the server
-// restarts (same address and data), both pages reconnect by themselves.
+// wall is one column; a supervisor on patrol sees the same wall. A camera refusal is
+// explained and "retry" recovers. When the server restarts (same address and data), both
+// pages reconnect by themselves.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -79,6 +80,7 @@ test('camera check publishes, the invigilator wall shows it, focus and reconnect
   const adminToken = (await api(server.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } })).body.token
   const candidateId = await createAccount(server, adminToken, 'kaosheng01', '李考生', 'candidate', 'Candidate-Passw0rd-1')
   await createAccount(server, adminToken, 'jiankao01', '赵监考', 'invigilator', 'Invigilator-Passw0rd-1')
+  await createAccount(server, adminToken, 'xunkao01', '钱巡考', 'supervisor', 'Supervisor-Passw0rd-1')
   const participant = `candidate:${candidateId}`
   const room = `check-${candidateId}`
 
@@ -160,6 +162,20 @@ test('camera check publishes, the invigilator wall shows it, focus and reconnect
     assert.ok(overflow <= 0, `no sideways overflow on the phone (${overflow} px)`)
     await shot(inv, 'live-wall-phone')
     await inv.setViewportSize({ width: 1366, height: 860 })
+  })
+
+  // A supervisor on patrol gets the same page under their own menu entry.
+  const sup = await newPage({ width: 1024, height: 768 })
+  await withScreenshotOnFailure(sup, 'live-patrol', async () => {
+    await signIn(sup, server.url, 'xunkao01', 'Supervisor-Passw0rd-1')
+    await sup.waitForURL('**/app/supervisor')
+    await sup.getByTestId('nav-patrol').click()
+    await sup.locator(`[data-testid=live-room][data-room="${room}"]`).click()
+    const tile = sup.locator(`[data-testid=wall-tile][data-participant="${participant}"]`)
+    await tile.waitFor({ timeout: 30_000 })
+    await waitFor(async () => (await tileFrames(sup, participant)) > 10, 30_000, 'patrol tile decoding')
+    assert.equal(await gridColumns(sup), 2, 'tablet-width wall has two columns')
+    await sup.context().close()
   })
 
   // The server goes away and comes back on the same address: both pages recover unaided.
