@@ -23,6 +23,8 @@ use Role::*;
 const STAFF: &[Role] = &[Admin, Staff];
 const ADMIN: &[Role] = &[Admin];
 const OVERSEER: &[Role] = &[Admin, Staff, Supervisor, Province];
+const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
+const CANDIDATE: &[Role] = &[Candidate];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -36,6 +38,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/org", Public),
     ("put", "/api/org", Only(STAFF)),
     ("get", "/api/audit", Only(OVERSEER)),
+    ("post", "/api/live/publish-token", Only(CANDIDATE)),
+    ("post", "/api/live/watch-token", Only(PROCTOR)),
+    ("get", "/api/live/rooms", Only(PROCTOR)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];
