@@ -60,7 +60,8 @@ async fn main() -> Result<(), BoxError> {
     let publishers = arg("--publishers", 20);
     let viewers = arg("--viewers", 2);
     let seconds = arg("--seconds", 20) as u64;
-    let with_janus = !std::env::args().any(|a| a == "--no-janus") && which("janus");
+    let skip_janus = std::env::args().any(|a| a == "--no-janus");
+    let with_janus = !skip_janus && which("janus");
     let ip = primary_ip();
 
     let dir = std::env::temp_dir().join(format!("media-bench-{}", std::process::id()));
@@ -87,7 +88,7 @@ async fn main() -> Result<(), BoxError> {
             Err(e) => println!("janus: not measured ({e})"),
         }
     } else {
-        println!("janus: not installed, skipped");
+        println!("janus: skipped ({})", if skip_janus { "--no-janus" } else { "not installed" });
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
