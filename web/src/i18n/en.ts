@@ -215,7 +215,7 @@ const en: MessageSchema = {
   live: {
     title: 'Live rooms',
     description: 'Rooms that are live, refreshed every {seconds} s. Click a room to open its wall; click a picture to enlarge it in high quality, and again to return.',
-    rooms: 'Live rooms',
+    rooms: 'Rooms on air',
     noRooms: 'No room is live right now',
     checkRoom: 'Camera check · {name}',
     publishers: '{n} camera(s)',
