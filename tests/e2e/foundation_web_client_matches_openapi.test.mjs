@@ -22,6 +22,10 @@ const INTERFACES = {
   AuditEvent: { schema: 'AuditEvent', request: false },
   OrgProfileInput: { schema: 'OrgProfileInput', request: true },
   OrgProfile: { schema: 'OrgProfile', request: false },
+  MediaGrant: { schema: 'MediaGrant', request: false },
+  WatchRequest: { schema: 'WatchRequest', request: true },
+  LiveRoom: { schema: 'LiveRoom', request: false },
+  LiveParticipant: { schema: 'LiveParticipant', request: false },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */
