@@ -202,13 +202,12 @@ impl LocalStore {
             Err(Error::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
-        if let Some(old) = &old {
-            if old.sha256 != sidecar.sha256 {
-                if let Err(e) = check_deletable(&old.key, old.retain_until_ms.map(from_ms)) {
-                    let _ = tokio::fs::remove_file(self.blob_path(&sidecar.blob)).await;
-                    return Err(e);
-                }
-            }
+        if let Some(old) = &old
+            && old.sha256 != sidecar.sha256
+            && let Err(e) = check_deletable(&old.key, old.retain_until_ms.map(from_ms))
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&sidecar.blob)).await;
+            return Err(e);
         }
         let json =
             serde_json::to_vec_pretty(&sidecar).map_err(|e| Error::Io(std::io::Error::other(e)))?;
@@ -217,10 +216,10 @@ impl LocalStore {
             .await
             .map_err(|e| io_at(&parent, 0, e))?;
         write_atomic(&self.tmp_path(), &path, &json).await?;
-        if let Some(old) = old {
-            if old.blob != sidecar.blob {
-                let _ = tokio::fs::remove_file(self.blob_path(&old.blob)).await;
-            }
+        if let Some(old) = old
+            && old.blob != sidecar.blob
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&old.blob)).await;
         }
         Ok(sidecar.meta())
     }
@@ -303,14 +302,14 @@ impl ObjectStore for LocalStore {
         validate_key(key)?;
         opts.validate()?;
         let (blob, size, sha) = self.write_blob(body).await?;
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                let _ = tokio::fs::remove_file(self.blob_path(&blob)).await;
-                return Err(Error::Integrity {
-                    key: key.into(),
-                    detail: format!("body hashes to {sha}, expected {expected}"),
-                });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&blob)).await;
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("body hashes to {sha}, expected {expected}"),
+            });
         }
         self.commit(Self::new_sidecar(key, &opts, size, sha, blob))
             .await

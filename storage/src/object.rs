@@ -79,23 +79,22 @@ impl PutOptions {
                 )));
             }
         }
-        if let Some(ct) = &self.content_type {
-            if ct.is_empty() || ct.len() > 255 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(Error::InvalidArgument(format!(
-                    "content type {ct:?} not allowed"
-                )));
-            }
+        if let Some(ct) = &self.content_type
+            && (ct.is_empty() || ct.len() > 255 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "content type {ct:?} not allowed"
+            )));
         }
-        if let Some(h) = &self.sha256 {
-            if h.len() != 64
+        if let Some(h) = &self.sha256
+            && (h.len() != 64
                 || !h
                     .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            {
-                return Err(Error::InvalidArgument(
-                    "sha256 must be 64 lowercase hex digits".into(),
-                ));
-            }
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            return Err(Error::InvalidArgument(
+                "sha256 must be 64 lowercase hex digits".into(),
+            ));
         }
         Ok(())
     }

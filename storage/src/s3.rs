@@ -164,13 +164,13 @@ impl S3Store {
 
     async fn put_small(&self, key: &str, data: Bytes, opts: PutOptions) -> Result<ObjectMeta> {
         let sha = crate::object::sha256_hex(&data);
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                return Err(Error::Integrity {
-                    key: key.into(),
-                    detail: format!("body hashes to {sha}, expected {expected}"),
-                });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("body hashes to {sha}, expected {expected}"),
+            });
         }
         self.check_overwrite(key, Some(&sha)).await?;
         let now = SystemTime::now();

@@ -174,14 +174,14 @@ impl SeaweedFs {
         let store = crate::s3::S3Store::connect(&self.s3_settings("readiness-probe")).await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    self.child = None;
-                    return Err(Error::Backend(format!(
-                        "weed exited early ({status}); see {}",
-                        self.dir.path().join("weed.log").display()
-                    )));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                self.child = None;
+                return Err(Error::Backend(format!(
+                    "weed exited early ({status}); see {}",
+                    self.dir.path().join("weed.log").display()
+                )));
             }
             if store.client().list_buckets().send().await.is_ok() {
                 return Ok(());

@@ -202,13 +202,13 @@ impl Spool {
             }
             f.sync_all().await.map_err(|e| io_at(&tmp, size, e))?;
             let sha = hex::encode(h.finalize());
-            if let Some(expected) = &opts.sha256 {
-                if *expected != sha {
-                    return Err(Error::Integrity {
-                        key: key.into(),
-                        detail: format!("body hashes to {sha}, expected {expected}"),
-                    });
-                }
+            if let Some(expected) = &opts.sha256
+                && *expected != sha
+            {
+                return Err(Error::Integrity {
+                    key: key.into(),
+                    detail: format!("body hashes to {sha}, expected {expected}"),
+                });
             }
             opts.sha256 = Some(sha);
             let entry = Entry {
@@ -451,16 +451,15 @@ async fn upload_entry(inner: &Inner, id: &str) -> Result<()> {
     let remote = &*inner.remote;
 
     // A previous attempt may have finished remotely before we recorded it.
-    if let Ok(meta) = remote.head(&entry.key).await {
-        if meta.size == entry.size
-            && meta.sha256.as_deref() == Some(sha.as_str())
-            && verify(inner, &entry, &sha).await.is_ok()
-        {
-            if let Some(u) = &entry.upload {
-                let _ = remote.abort_multipart(&entry.key, &u.upload_id).await;
-            }
-            return Ok(());
+    if let Ok(meta) = remote.head(&entry.key).await
+        && meta.size == entry.size
+        && meta.sha256.as_deref() == Some(sha.as_str())
+        && verify(inner, &entry, &sha).await.is_ok()
+    {
+        if let Some(u) = &entry.upload {
+            let _ = remote.abort_multipart(&entry.key, &u.upload_id).await;
         }
+        return Ok(());
     }
 
     if entry.size <= MULTIPART_THRESHOLD {

@@ -114,13 +114,13 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// Uploads a local file, as a multipart upload when it is large.
     async fn put_file(&self, key: &str, path: &Path, mut opts: PutOptions) -> Result<ObjectMeta> {
         let (sha, size) = sha256_file(path).await?;
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                return Err(Error::Integrity {
-                    key: key.into(),
-                    detail: format!("file hashes to {sha}, expected {expected}"),
-                });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("file hashes to {sha}, expected {expected}"),
+            });
         }
         opts.sha256 = Some(sha);
         if size <= MULTIPART_THRESHOLD {

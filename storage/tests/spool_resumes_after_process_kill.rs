@@ -115,10 +115,10 @@ fn recorded_parts(spool_dir: &std::path::Path) -> usize {
         return 0;
     };
     for e in rd.flatten() {
-        if let Ok(b) = std::fs::read(e.path().join("entry.json")) {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                return v["upload"]["parts"].as_array().map(Vec::len).unwrap_or(0);
-            }
+        if let Ok(b) = std::fs::read(e.path().join("entry.json"))
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b)
+        {
+            return v["upload"]["parts"].as_array().map(Vec::len).unwrap_or(0);
         }
     }
     0
