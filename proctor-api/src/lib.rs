@@ -18,6 +18,7 @@ pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod live;
 pub mod metrics;
@@ -91,6 +92,7 @@ pub async fn launch_with_listener(
     let signing_key = Arc::new(settings.signing_key().map_err(|e| {
         anyhow::anyhow!("cannot read or create {}: {e}", settings.data_dir.join("secret.key").display())
     })?);
+    let files = files::Files::open(&settings, &signing_key).await?;
     let live = Arc::new(live::Directory::default());
     let media = if settings.media.enabled {
         Some(start_media(&settings, &signing_key, live.clone()).await?)
@@ -106,6 +108,7 @@ pub async fn launch_with_listener(
         signing_key,
         media: media.clone(),
         live,
+        files,
     };
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
 

@@ -84,6 +84,51 @@ impl Default for MediaConfig {
     }
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// Files under `storage.root` (default `data_dir/objects`).
+    Local,
+    /// An S3-compatible server (SeaweedFS, MinIO, Ceph RGW, AWS S3, Aliyun OSS, Tencent COS).
+    S3,
+}
+
+/// Object storage for photos, documents, recordings and certificates (see storage/README.md
+/// for per-vendor settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    pub kind: StorageKind,
+    pub root: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub bucket: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<Secret>,
+    pub path_style: bool,
+    /// Write S3 Object Lock retention; unset means detect from the bucket.
+    pub object_lock: Option<bool>,
+    /// Lifetime of signed download links handed to browsers.
+    pub link_ttl_secs: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            kind: StorageKind::Local,
+            root: None,
+            endpoint: None,
+            region: "us-east-1".into(),
+            bucket: None,
+            access_key: None,
+            secret_key: None,
+            path_style: true,
+            object_lock: None,
+            link_ttl_secs: 300,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -111,6 +156,8 @@ pub struct Settings {
     pub secret_key: Option<Secret>,
     #[serde(default)]
     pub media: MediaConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
 }
 
 impl Default for Settings {
@@ -134,6 +181,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             secret_key: None,
             media: MediaConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -203,6 +251,12 @@ impl Settings {
         }
         if !self.media.turn_urls.is_empty() && self.media.turn_secret.is_none() {
             return Err("media.turn_urls needs media.turn_secret (coturn static-auth-secret)".into());
+        }
+        if self.storage.kind == StorageKind::S3 && self.storage.bucket.is_none() {
+            return Err("storage.kind = \"s3\" needs storage.bucket".into());
+        }
+        if self.storage.link_ttl_secs == 0 || self.storage.link_ttl_secs > 86_400 {
+            return Err("storage.link_ttl_secs must be between 1 and 86400".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

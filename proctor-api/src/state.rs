@@ -18,4 +18,6 @@ pub struct AppState {
     /// The in-process SFU, when `media.enabled`.
     pub media: Option<media_server::MediaServer>,
     pub live: Arc<crate::live::Directory>,
+    /// Object storage and its signed links.
+    pub files: crate::files::Files,
 }

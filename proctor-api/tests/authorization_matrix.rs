@@ -37,6 +37,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/users/{id}/reset-password", Only(ADMIN)),
     ("get", "/api/org", Public),
     ("put", "/api/org", Only(STAFF)),
+    ("get", "/api/org/logo", Public),
+    ("put", "/api/org/logo", Only(STAFF)),
     ("get", "/api/audit", Only(OVERSEER)),
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),

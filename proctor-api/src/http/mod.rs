@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api)
         .merge(public::router())
+        .merge(crate::files::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -15,7 +15,52 @@ use crate::http::Json;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_profile, put_profile))
+    OpenApiRouter::new().routes(routes!(get_profile, put_profile)).merge(
+        OpenApiRouter::new()
+            .routes(routes!(get_logo, put_logo))
+            // A logo is an image, not JSON: it alone gets a larger body limit.
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_LOGO_BYTES + 1024)),
+    )
+}
+
+pub const LOGO_KEY: &str = "org/logo";
+pub const MAX_LOGO_BYTES: usize = 2 << 20;
+
+/// The organisation's logo: a redirect to a short-lived signed link (no sign-in needed).
+#[utoipa::path(get, path = "/api/org/logo", tag = "org",
+    responses((status = 307, description = "redirect to a signed link"), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_logo(State(state): State<AppState>) -> ApiResult<axum::response::Redirect> {
+    state.files.store.head(LOGO_KEY).await.map_err(crate::files::storage_error)?;
+    Ok(axum::response::Redirect::temporary(&state.files.link(LOGO_KEY).await?))
+}
+
+/// Replace the logo: the request body is a PNG or JPEG image of at most 2 MB.
+#[utoipa::path(put, path = "/api/org/logo", tag = "org",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+async fn put_logo(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::http::StatusCode> {
+    let content_type = if body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else {
+        return Err(ApiError::invalid_code("body", "not_an_image", "标志须为 PNG 或 JPEG 图片", "The logo must be a PNG or JPEG image"));
+    };
+    if body.len() > MAX_LOGO_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&body))
+    };
+    let opts = storage::PutOptions::new().content_type(content_type);
+    state.files.store.put_bytes(LOGO_KEY, body, opts).await.map_err(crate::files::storage_error)?;
+    crate::audit::record(&state.db, Some(&user), "org_profile.logo", "org_profile", Some("1"), serde_json::json!({"sha256": sha, "content_type": content_type})).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
