@@ -14,16 +14,22 @@
 //! Panics in handlers are caught and answered as a structured 500; start-up errors are
 //! returned to `main`, which prints them and exits non-zero.
 
+pub mod affairs;
 pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod metrics;
+pub mod notify;
 pub mod org;
+pub mod plan;
 pub mod public;
+pub mod registration;
 pub mod settings;
 pub mod state;
+pub mod ticket;
 pub mod tls;
 pub mod users;
 
