@@ -215,7 +215,7 @@ mod tests {
     fn photo_standard_warnings() {
         let good = png(300, 400, |x, y| if (100..200).contains(&x) && (100..350).contains(&y) { [90, 60, 40] } else { [250, 250, 250] });
         assert_eq!(inspect(Kind::Photo, &good).unwrap().1, Vec::<String>::new());
-        let wide = png(400, 300, |_, _| [255, 255, 255]);
+        let wide = png(500, 400, |_, _| [255, 255, 255]);
         assert_eq!(inspect(Kind::Photo, &wide).unwrap().1.len(), 1);
         let busy = png(300, 400, |x, y| if (x / 10 + y / 10) % 2 == 0 { [0, 0, 0] } else { [255, 255, 255] });
         assert!(inspect(Kind::Photo, &busy).unwrap().1.iter().any(|w| w.contains("plain")));
