@@ -19,40 +19,99 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
     let plan = open_plan(&srv, &staff, "AFF-01", "warn").await;
     let session = session_with_room(&srv, &staff, plan, 10).await;
 
-    let people = [("52010219900315001", "1990-03-15", "贵阳供电局"), ("52010219910416002", "1991-04-16", "遵义供电局"), ("52010219920517003", "1992-05-17", "六盘水供电局")];
+    let people = [
+        ("52010219900315001", "1990-03-15", "贵阳供电局"),
+        ("52010219910416002", "1991-04-16", "遵义供电局"),
+        ("52010219920517003", "1992-05-17", "六盘水供电局"),
+    ];
     let mut regs = Vec::new();
     for (i, (first17, birth, unit)) in people.iter().enumerate() {
         let id = id_number(first17);
-        let (reg, cand) = register_ok(&srv, plan, form(&format!("考生{i}"), &id, birth, &format!("1360000000{i}"), json!({"work_unit": unit}))).await;
-        assert_eq!(upload(&srv, &cand, reg, "photo", photo_png(), "p.png").await.status(), 201);
-        let r = post(&srv, &staff, &format!("/api/registrations/{reg}/review"), json!({"decision": "approve"})).await;
+        let (reg, cand) = register_ok(
+            &srv,
+            plan,
+            form(
+                &format!("考生{i}"),
+                &id,
+                birth,
+                &format!("1360000000{i}"),
+                json!({"work_unit": unit}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            upload(&srv, &cand, reg, "photo", photo_png(), "p.png")
+                .await
+                .status(),
+            201
+        );
+        let r = post(
+            &srv,
+            &staff,
+            &format!("/api/registrations/{reg}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await;
         assert_eq!(r.status(), 200);
         regs.push((reg, cand));
     }
 
     // Seating: every approved candidate gets a distinct seat in 1..=10 and a ticket number.
-    let r: Value = post(&srv, &staff, &format!("/api/plans/{plan}/seating"), json!({})).await.json().await.unwrap();
-    assert_eq!((r["seated"].as_i64(), r["unseated"].as_i64()), (Some(3), Some(0)));
+    let r: Value = post(
+        &srv,
+        &staff,
+        &format!("/api/plans/{plan}/seating"),
+        json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (r["seated"].as_i64(), r["unseated"].as_i64()),
+        (Some(3), Some(0))
+    );
     let mut seats = BTreeSet::new();
     let mut tickets = BTreeSet::new();
     for (reg, cand) in &regs {
-        let v: Value = get(&srv, cand, &format!("/api/registrations/{reg}")).await.json().await.unwrap();
+        let v: Value = get(&srv, cand, &format!("/api/registrations/{reg}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(v["session_id"].as_i64(), Some(session));
         let seat = v["seat_no"].as_i64().unwrap();
         assert!((1..=10).contains(&seat));
         seats.insert(seat);
         tickets.insert(v["ticket_no"].as_str().unwrap().to_owned());
-        let notes: Value = get(&srv, cand, "/api/me/notifications").await.json().await.unwrap();
+        let notes: Value = get(&srv, cand, "/api/me/notifications")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(notes[0]["kind"], "ticket_ready");
     }
     assert_eq!((seats.len(), tickets.len()), (3, 3));
     // Seating again changes nothing.
-    let r: Value = post(&srv, &staff, &format!("/api/plans/{plan}/seating"), json!({})).await.json().await.unwrap();
+    let r: Value = post(
+        &srv,
+        &staff,
+        &format!("/api/plans/{plan}/seating"),
+        json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(r["seated"], 0);
 
     // The conflict rule.
     let examiner = srv.user_with_role(&admin, "kp.li", "examiner").await;
-    let me: Value = get(&srv, &examiner, "/api/auth/me").await.json().await.unwrap();
+    let me: Value = get(&srv, &examiner, "/api/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
     let examiner_id = me["id"].as_i64().unwrap();
     let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
         "account_id": examiner_id, "duty": "examiner", "work_unit": " 遵义 供电局", "qualification_no": "KP-52-0001"
@@ -60,7 +119,11 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
     assert_eq!(r.status(), 409);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["field"], "work_unit");
-    assert!(b["message"]["zh"].as_str().unwrap().contains("回避") && b["message"]["en"].as_str().unwrap().contains("own unit"), "{b}");
+    assert!(
+        b["message"]["zh"].as_str().unwrap().contains("回避")
+            && b["message"]["en"].as_str().unwrap().contains("own unit"),
+        "{b}"
+    );
 
     // The same person from another unit is assigned.
     let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
@@ -68,20 +131,37 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
     })).await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     // A staff account cannot be put on duty as an examiner; an invigilator needs no qualification number.
-    let me: Value = get(&srv, &staff, "/api/auth/me").await.json().await.unwrap();
+    let me: Value = get(&srv, &staff, "/api/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
     let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
         "account_id": me["id"], "duty": "examiner", "work_unit": "甲", "qualification_no": "KP-1"
     })).await;
     assert_eq!(r.status(), 400);
     let inv = srv.user_with_role(&admin, "jk.wang", "invigilator").await;
-    let inv_id = get(&srv, &inv, "/api/auth/me").await.json::<Value>().await.unwrap()["id"].clone();
+    let inv_id = get(&srv, &inv, "/api/auth/me")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .clone();
     let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
         "account_id": inv_id, "duty": "invigilator", "work_unit": "遵义供电局", "qualification_no": ""
     })).await;
     assert_eq!(r.status(), 201);
-    let duties: Value = get(&srv, &staff, &format!("/api/sessions/{session}/staff")).await.json().await.unwrap();
+    let duties: Value = get(&srv, &staff, &format!("/api/sessions/{session}/staff"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(duties.as_array().unwrap().len(), 2);
-    let audit: Value = get(&srv, &admin, "/api/audit?target_kind=exam_session").await.json().await.unwrap();
+    let audit: Value = get(&srv, &admin, "/api/audit?target_kind=exam_session")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(audit.as_array().unwrap().len(), 2);
     srv.stop().await;
 }

@@ -10,7 +10,13 @@ use registration_support::*;
 use serde_json::{Value, json};
 
 async fn to(srv: &TestServer, token: &str, plan: i64, state: &str) -> (u16, Value) {
-    let r = post(srv, token, &format!("/api/plans/{plan}/transition"), json!({"to": state})).await;
+    let r = post(
+        srv,
+        token,
+        &format!("/api/plans/{plan}/transition"),
+        json!({"to": state}),
+    )
+    .await;
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
@@ -34,18 +40,51 @@ async fn plan_moves_through_its_states_by_role() {
     let mut bad = base.clone();
     bad["occupation_code"] = json!("电商");
     bad["subjects"][0]["weight_pct"] = json!(100);
-    assert_eq!(post(&srv, &staff, "/api/plans", bad).await.json::<Value>().await.unwrap()["field"], "occupation_code");
+    assert_eq!(
+        post(&srv, &staff, "/api/plans", bad)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["field"],
+        "occupation_code"
+    );
 
     let plan = open_plan(&srv, &staff, "LC-01", "warn").await;
-    let v: Value = get(&srv, &staff, &format!("/api/plans/{plan}")).await.json().await.unwrap();
-    assert_eq!((v["state"].as_str(), v["level_name"].as_str()), (Some("open"), Some("三级/高级工")));
+    let v: Value = get(&srv, &staff, &format!("/api/plans/{plan}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (v["state"].as_str(), v["level_name"].as_str()),
+        (Some("open"), Some("三级/高级工"))
+    );
     assert_eq!(v["subjects"].as_array().unwrap().len(), 2);
-    let public: Value = srv.client.get(srv.url("/api/public/plans")).send().await.unwrap().json().await.unwrap();
+    let public: Value = srv
+        .client
+        .get(srv.url("/api/public/plans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(public[0]["id"], plan);
 
     // Registration closes with the plan.
     assert_eq!(to(&srv, &staff, plan, "closed").await.0, 200);
-    let r = register(&srv, plan, form("张三", &id_number("52010219900315001"), "1990-03-15", "13900000001", json!({}))).await;
+    let r = register(
+        &srv,
+        plan,
+        form(
+            "张三",
+            &id_number("52010219900315001"),
+            "1990-03-15",
+            "13900000001",
+            json!({}),
+        ),
+    )
+    .await;
     assert_eq!(r.status(), 409);
     assert_eq!(to(&srv, &staff, plan, "published").await.0, 409);
     assert_eq!(to(&srv, &staff, plan, "in_exam").await.0, 200);
@@ -59,8 +98,21 @@ async fn plan_moves_through_its_states_by_role() {
     assert!(body["message"]["zh"].as_str().unwrap().contains("archived"));
     assert_eq!(to(&srv, &admin, plan, "nonsense").await.0, 400);
 
-    let audit: Value = get(&srv, &admin, &format!("/api/audit?target_kind=exam_plan&target_id={plan}")).await.json().await.unwrap();
-    let moves = audit.as_array().unwrap().iter().filter(|e| e["action"] == "plan.transition").count();
+    let audit: Value = get(
+        &srv,
+        &admin,
+        &format!("/api/audit?target_kind=exam_plan&target_id={plan}"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let moves = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "plan.transition")
+        .count();
     assert_eq!(moves, 6);
     srv.stop().await;
 }

@@ -59,13 +59,24 @@ async fn site_out(state: &AppState, s: queries::SiteRow) -> ApiResult<Site> {
         id: s.exam_site_id,
         name: s.name,
         address: s.address,
-        rooms: rooms.into_iter().map(|r| Room { id: r.exam_room_id, name: r.name, seats: r.seats }).collect(),
+        rooms: rooms
+            .into_iter()
+            .map(|r| Room {
+                id: r.exam_room_id,
+                name: r.name,
+                seats: r.seats,
+            })
+            .collect(),
     })
 }
 
 fn text(field: &str, v: &str, max: usize) -> ApiResult<()> {
     if v.trim().is_empty() || v.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("须为 1–{max} 个字符"), format!("1–{max} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("须为 1–{max} 个字符"),
+            format!("1–{max} characters"),
+        ));
     }
     Ok(())
 }
@@ -83,12 +94,26 @@ async fn list_sites(_s: Staff, State(state): State<AppState>) -> ApiResult<Json<
 /// Add an exam site.
 #[utoipa::path(post, path = "/api/sites", tag = "affairs", request_body = CreateSite,
     responses((status = 201, body = Site)), security(("bearer" = [])))]
-async fn create_site(Staff(user): Staff, State(state): State<AppState>, Json(req): Json<CreateSite>) -> ApiResult<(StatusCode, Json<Site>)> {
+async fn create_site(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Json(req): Json<CreateSite>,
+) -> ApiResult<(StatusCode, Json<Site>)> {
     text("name", &req.name, 100)?;
     text("address", &req.address, 300)?;
     let id = queries::insert_site(&state.db, req.name.trim(), req.address.trim()).await?;
-    audit::record(&state.db, Some(&user), "site.create", "exam_site", Some(&id.to_string()), serde_json::json!({"name": req.name})).await?;
-    let s = queries::site(&state.db, id).await?.ok_or(ApiError::NotFound("site"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "site.create",
+        "exam_site",
+        Some(&id.to_string()),
+        serde_json::json!({"name": req.name}),
+    )
+    .await?;
+    let s = queries::site(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("site"))?;
     Ok((StatusCode::CREATED, Json(site_out(&state, s).await?)))
 }
 
@@ -102,15 +127,41 @@ pub struct CreateRoom {
 /// Add a room to a site.
 #[utoipa::path(post, path = "/api/sites/{id}/rooms", tag = "affairs", params(("id" = i64, Path)), request_body = CreateRoom,
     responses((status = 201, body = Room)), security(("bearer" = [])))]
-async fn create_room(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<CreateRoom>) -> ApiResult<(StatusCode, Json<Room>)> {
+async fn create_room(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<CreateRoom>,
+) -> ApiResult<(StatusCode, Json<Room>)> {
     text("name", &req.name, 100)?;
     if !(1..=1000).contains(&req.seats) {
-        return Err(ApiError::invalid("seats", "座位数须为 1–1000", "Seats must be 1–1000"));
+        return Err(ApiError::invalid(
+            "seats",
+            "座位数须为 1–1000",
+            "Seats must be 1–1000",
+        ));
     }
-    queries::site(&state.db, id).await?.ok_or(ApiError::NotFound("site"))?;
+    queries::site(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("site"))?;
     let rid = queries::insert_room(&state.db, id, req.name.trim(), req.seats).await?;
-    audit::record(&state.db, Some(&user), "room.create", "exam_room", Some(&rid.to_string()), serde_json::json!({"site": id, "seats": req.seats})).await?;
-    Ok((StatusCode::CREATED, Json(Room { id: rid, name: req.name.trim().to_owned(), seats: req.seats })))
+    audit::record(
+        &state.db,
+        Some(&user),
+        "room.create",
+        "exam_room",
+        Some(&rid.to_string()),
+        serde_json::json!({"site": id, "seats": req.seats}),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Room {
+            id: rid,
+            name: req.name.trim().to_owned(),
+            seats: req.seats,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -136,12 +187,24 @@ pub struct Duty {
 }
 
 fn duty_out(d: queries::DutyRow) -> Duty {
-    Duty { id: d.session_staff_id, account_id: d.account_id, name: d.display_name, duty: d.duty, work_unit: d.work_unit, qualification_no: d.qualification_no }
+    Duty {
+        id: d.session_staff_id,
+        account_id: d.account_id,
+        name: d.display_name,
+        duty: d.duty,
+        work_unit: d.work_unit,
+        qualification_no: d.qualification_no,
+    }
 }
 
 /// Work units compare without blanks and case, so "某某公司 " and "某某公司" are the same.
 pub fn same_unit(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect::<String>();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
     let (a, b) = (norm(a), norm(b));
     !a.is_empty() && a == b
 }
@@ -149,45 +212,98 @@ pub fn same_unit(a: &str, b: &str) -> bool {
 /// Staff on duty at a session.
 #[utoipa::path(get, path = "/api/sessions/{id}/staff", tag = "affairs", params(("id" = i64, Path)),
     responses((status = 200, body = [Duty])), security(("bearer" = [])))]
-async fn list_duties(_s: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Duty>>> {
-    plan::queries::session(&state.db, id).await?.ok_or(ApiError::NotFound("session"))?;
-    Ok(Json(queries::duties(&state.db, id).await?.into_iter().map(duty_out).collect()))
+async fn list_duties(
+    _s: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Duty>>> {
+    plan::queries::session(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("session"))?;
+    Ok(Json(
+        queries::duties(&state.db, id)
+            .await?
+            .into_iter()
+            .map(duty_out)
+            .collect(),
+    ))
 }
 
 /// Put a person on duty at a session. An examiner whose work unit is that of a candidate
 /// seated in the session is refused with 409 and the reason.
 #[utoipa::path(post, path = "/api/sessions/{id}/staff", tag = "affairs", params(("id" = i64, Path)), request_body = AssignStaff,
     responses((status = 201, body = Duty), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn assign_staff(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<AssignStaff>) -> ApiResult<(StatusCode, Json<Duty>)> {
+async fn assign_staff(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<AssignStaff>,
+) -> ApiResult<(StatusCode, Json<Duty>)> {
     let wanted_role = match req.duty.as_str() {
         "examiner" => "examiner",
         "invigilator" => "invigilator",
         "supervisor" => "supervisor",
-        _ => return Err(ApiError::invalid("duty", "职责须为 examiner、invigilator 或 supervisor", "Duty must be examiner, invigilator or supervisor")),
+        _ => {
+            return Err(ApiError::invalid(
+                "duty",
+                "职责须为 examiner、invigilator 或 supervisor",
+                "Duty must be examiner, invigilator or supervisor",
+            ));
+        }
     };
     text("work_unit", &req.work_unit, 200)?;
     if req.duty == "examiner" {
         text("qualification_no", &req.qualification_no, 50)?;
     }
-    plan::queries::session(&state.db, id).await?.ok_or(ApiError::NotFound("session"))?;
-    let acc = crate::auth::queries::account_by_id(&state.db, req.account_id).await?.ok_or(ApiError::NotFound("account"))?;
+    plan::queries::session(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("session"))?;
+    let acc = crate::auth::queries::account_by_id(&state.db, req.account_id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
     if acc.role != wanted_role {
-        return Err(ApiError::invalid("account_id", format!("该账号的角色不是 {wanted_role}"), format!("This account's role is not {wanted_role}")));
+        return Err(ApiError::invalid(
+            "account_id",
+            format!("该账号的角色不是 {wanted_role}"),
+            format!("This account's role is not {wanted_role}"),
+        ));
     }
     if req.duty == "examiner" {
-        let clashes = queries::seated_work_units(&state.db, id).await?.iter().filter(|u| same_unit(u, &req.work_unit)).count();
+        let clashes = queries::seated_work_units(&state.db, id)
+            .await?
+            .iter()
+            .filter(|u| same_unit(u, &req.work_unit))
+            .count();
         if clashes > 0 {
             return Err(ApiError::conflict(
                 Some("work_unit"),
-                format!("回避：本场次有 {clashes} 名考生与该考评员同属“{}”，考评员不得评价本单位考生", req.work_unit.trim()),
-                format!("Conflict of interest: {clashes} candidate(s) in this session work at \"{}\", the examiner's own unit", req.work_unit.trim()),
+                format!(
+                    "回避：本场次有 {clashes} 名考生与该考评员同属“{}”，考评员不得评价本单位考生",
+                    req.work_unit.trim()
+                ),
+                format!(
+                    "Conflict of interest: {clashes} candidate(s) in this session work at \"{}\", the examiner's own unit",
+                    req.work_unit.trim()
+                ),
             ));
         }
     }
-    let did = queries::insert_duty(&state.db, id, req.account_id, &req.duty, req.work_unit.trim(), req.qualification_no.trim()).await?;
+    let did = queries::insert_duty(
+        &state.db,
+        id,
+        req.account_id,
+        &req.duty,
+        req.work_unit.trim(),
+        req.qualification_no.trim(),
+    )
+    .await?;
     audit::record(&state.db, Some(&user), "session.assign_staff", "exam_session", Some(&id.to_string()),
         serde_json::json!({"account": req.account_id, "duty": req.duty, "work_unit": req.work_unit})).await?;
-    let d = queries::duties(&state.db, id).await?.into_iter().find(|d| d.session_staff_id == did).ok_or(ApiError::NotFound("duty"))?;
+    let d = queries::duties(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|d| d.session_staff_id == did)
+        .ok_or(ApiError::NotFound("duty"))?;
     Ok((StatusCode::CREATED, Json(duty_out(d))))
 }
 
@@ -202,15 +318,25 @@ pub struct SeatingResult {
 /// filling free seats; each gets a ticket number.
 #[utoipa::path(post, path = "/api/plans/{id}/seating", tag = "affairs", params(("id" = i64, Path)),
     responses((status = 200, body = SeatingResult)), security(("bearer" = [])))]
-async fn assign_seats(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<SeatingResult>> {
-    let p = plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+async fn assign_seats(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SeatingResult>> {
+    let p = plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let mut regs = queries::unseated(&state.db, id).await?;
     // A shuffled order of candidates and of free seats: neither registration order nor
     // work unit decides who sits next to whom.
     let mut free: Vec<(i64, i64)> = Vec::new();
     for s in plan::queries::sessions(&state.db, id).await? {
         let taken = queries::taken_seats(&state.db, s.exam_session_id).await?;
-        free.extend((1..=s.seats).filter(|n| !taken.contains(n)).map(|n| (s.exam_session_id, n)));
+        free.extend(
+            (1..=s.seats)
+                .filter(|n| !taken.contains(n))
+                .map(|n| (s.exam_session_id, n)),
+        );
     }
     {
         let mut rng = rand::thread_rng();
@@ -225,7 +351,15 @@ async fn assign_seats(Staff(user): Staff, State(state): State<AppState>, Path(id
         seated += 1;
     }
     let unseated = regs.len() as i64 - seated;
-    audit::record(&state.db, Some(&user), "plan.seating", "exam_plan", Some(&id.to_string()), serde_json::json!({"seated": seated, "unseated": unseated})).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.seating",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"seated": seated, "unseated": unseated}),
+    )
+    .await?;
     Ok(Json(SeatingResult { seated, unseated }))
 }
 
@@ -239,14 +373,31 @@ pub struct Attendance {
 /// Record whether a seated candidate sat the exam.
 #[utoipa::path(post, path = "/api/registrations/{id}/attendance", tag = "affairs", params(("id" = i64, Path)), request_body = Attendance,
     responses((status = 204)), security(("bearer" = [])))]
-async fn record_attendance(Proctor(user): Proctor, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<Attendance>) -> ApiResult<StatusCode> {
+async fn record_attendance(
+    Proctor(user): Proctor,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<Attendance>,
+) -> ApiResult<StatusCode> {
     if !matches!(req.attendance.as_str(), "sat" | "absent") {
-        return Err(ApiError::invalid("attendance", "须为 sat 或 absent", "Must be sat or absent"));
+        return Err(ApiError::invalid(
+            "attendance",
+            "须为 sat 或 absent",
+            "Must be sat or absent",
+        ));
     }
     if queries::set_attendance(&state.db, id, &req.attendance).await? == 0 {
         return Err(ApiError::NotFound("seated registration"));
     }
-    audit::record(&state.db, Some(&user), "registration.attendance", "registration", Some(&id.to_string()), serde_json::json!({"after": req.attendance})).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "registration.attendance",
+        "registration",
+        Some(&id.to_string()),
+        serde_json::json!({"after": req.attendance}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -263,15 +414,32 @@ pub struct Usage {
 /// Usage figures of a plan (for per-candidate billing).
 #[utoipa::path(get, path = "/api/plans/{id}/usage", tag = "affairs", params(("id" = i64, Path)),
     responses((status = 200, body = Usage)), security(("bearer" = [])))]
-async fn usage_report(_o: Overseer, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Usage>> {
-    plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+async fn usage_report(
+    _o: Overseer,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Usage>> {
+    plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let u = queries::usage(&state.db, id).await?;
-    Ok(Json(Usage { plan_id: id, registered: u.registered, approved: u.approved, seated: u.seated, sat: u.sat, absent: u.absent }))
+    Ok(Json(Usage {
+        plan_id: id,
+        registered: u.registered,
+        approved: u.approved,
+        seated: u.seated,
+        sat: u.sat,
+        absent: u.absent,
+    }))
 }
 
 fn csv_field(s: &str) -> String {
     // Quote everything; a leading = + - @ is neutralised so spreadsheets do not run it.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -279,9 +447,16 @@ fn csv_field(s: &str) -> String {
 /// registration with masked ID numbers, then the totals.
 #[utoipa::path(get, path = "/api/plans/{id}/usage.csv", tag = "affairs", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv")), security(("bearer" = [])))]
-async fn usage_csv(_o: Overseer, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let p = plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
-    let mut out = String::from("\u{feff}registration_id,ticket_no,name,id_number,status,attendance\r\n");
+async fn usage_csv(
+    _o: Overseer,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let p = plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    let mut out =
+        String::from("\u{feff}registration_id,ticket_no,name,id_number,status,attendance\r\n");
     for l in queries::usage_lines(&state.db, id).await? {
         out.push_str(&format!(
             "{},{},{},{},{},{}\r\n",
@@ -294,9 +469,23 @@ async fn usage_csv(_o: Overseer, State(state): State<AppState>, Path(id): Path<i
         ));
     }
     let u = queries::usage(&state.db, id).await?;
-    out.push_str(&format!("total,registered={},approved={},seated={},sat={},absent={}\r\n", u.registered, u.approved, u.seated, u.sat, u.absent));
-    let disposition = format!("attachment; filename=\"usage-{}.csv\"", p.code.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], out).into_response())
+    out.push_str(&format!(
+        "total,registered={},approved={},seated={},sat={},absent={}\r\n",
+        u.registered, u.approved, u.seated, u.sat, u.absent
+    ));
+    let disposition = format!(
+        "attachment; filename=\"usage-{}.csv\"",
+        p.code
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

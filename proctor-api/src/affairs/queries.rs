@@ -58,10 +58,12 @@ pub async fn rooms(db: &Db, site: i64) -> sqlx::Result<Vec<RoomRow>> {
 }
 
 pub async fn room(db: &Db, id: i64) -> sqlx::Result<Option<RoomRow>> {
-    sqlx::query_as("SELECT exam_room_id, exam_site_id, name, seats FROM exam_room WHERE exam_room_id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(
+        "SELECT exam_room_id, exam_site_id, name, seats FROM exam_room WHERE exam_room_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -74,7 +76,14 @@ pub struct DutyRow {
     pub qualification_no: String,
 }
 
-pub async fn insert_duty(db: &Db, session: i64, account: i64, duty: &str, work_unit: &str, qualification_no: &str) -> sqlx::Result<i64> {
+pub async fn insert_duty(
+    db: &Db,
+    session: i64,
+    account: i64,
+    duty: &str,
+    work_unit: &str,
+    qualification_no: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO session_staff (exam_session_id, account_id, duty, work_unit, qualification_no, assigned_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING session_staff_id",
@@ -120,10 +129,12 @@ pub async fn unseated(db: &Db, plan: i64) -> sqlx::Result<Vec<i64>> {
 }
 
 pub async fn taken_seats(db: &Db, session: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT seat_no FROM registration WHERE exam_session_id = $1 AND seat_no IS NOT NULL")
-        .bind(session)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT seat_no FROM registration WHERE exam_session_id = $1 AND seat_no IS NOT NULL",
+    )
+    .bind(session)
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn seat(db: &Db, reg: i64, session: i64, seat: i64, ticket_no: &str) -> sqlx::Result<()> {

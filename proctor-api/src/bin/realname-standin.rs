@@ -46,23 +46,42 @@ async fn main() -> anyhow::Result<()> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--record" => {
-                let r = args.next().ok_or_else(|| anyhow::anyhow!("--record needs ID=NAME"))?;
-                let (id, name) = r.split_once('=').ok_or_else(|| anyhow::anyhow!("--record needs ID=NAME"))?;
+                let r = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--record needs ID=NAME"))?;
+                let (id, name) = r
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--record needs ID=NAME"))?;
                 records.insert(id.to_owned(), name.to_owned());
             }
             "--delay-ms" => {
-                delay = Duration::from_millis(args.next().ok_or_else(|| anyhow::anyhow!("--delay-ms needs N"))?.parse()?);
+                delay = Duration::from_millis(
+                    args.next()
+                        .ok_or_else(|| anyhow::anyhow!("--delay-ms needs N"))?
+                        .parse()?,
+                );
             }
             "--fail" => fail = true,
-            "--listen" => listen = args.next().ok_or_else(|| anyhow::anyhow!("--listen needs ADDR"))?,
+            "--listen" => {
+                listen = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--listen needs ADDR"))?
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
     let app = axum::Router::new()
         .route("/verify", post(verify))
-        .with_state(Arc::new(Config { records, delay, fail }));
+        .with_state(Arc::new(Config {
+            records,
+            delay,
+            fail,
+        }));
     let listener = tokio::net::TcpListener::bind(&listen).await?;
-    println!("REALNAME_STANDIN_LISTENING http://{}", listener.local_addr()?);
+    println!(
+        "REALNAME_STANDIN_LISTENING http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await?;
     Ok(())
 }

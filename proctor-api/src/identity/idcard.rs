@@ -50,7 +50,9 @@ impl IdProblem {
     pub fn en(&self) -> String {
         match self {
             IdProblem::Length => "An ID card number has 18 characters".into(),
-            IdProblem::Characters => "The first 17 characters must be digits, the last a digit or X".into(),
+            IdProblem::Characters => {
+                "The first 17 characters must be digits, the last a digit or X".into()
+            }
             IdProblem::Region => "The region code of the ID number does not exist".into(),
             IdProblem::BirthDate => "The birth date inside the ID number is not a real date".into(),
             IdProblem::BirthDateMismatch { on_card } => {
@@ -66,8 +68,8 @@ impl IdProblem {
 
 /// Province-level prefixes in use (GB/T 2260), Hong Kong/Macao/Taiwan included.
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -105,12 +107,13 @@ pub fn parse(id: &str) -> Result<NaiveDate, IdProblem> {
     if !PROVINCES.contains(&prov) || &first17[2..6] == "0000" {
         return Err(IdProblem::Region);
     }
-    let birth = NaiveDate::parse_from_str(&first17[6..14], "%Y%m%d").map_err(|_| IdProblem::BirthDate)?;
+    let birth =
+        NaiveDate::parse_from_str(&first17[6..14], "%Y%m%d").map_err(|_| IdProblem::BirthDate)?;
     if birth.year() < 1900 {
         return Err(IdProblem::BirthDate);
     }
     let expected = check_char(first17).ok_or(IdProblem::Characters)?;
-    if last.chars().next() != Some(expected) {
+    if !last.starts_with(expected) {
         return Err(IdProblem::CheckDigit { expected });
     }
     Ok(birth)
@@ -139,7 +142,12 @@ pub fn age_range(level: i64) -> (i32, i32) {
 }
 
 /// Every local check at once, as registration runs them.
-pub fn validate(id: &str, entered_birth: NaiveDate, level: i64, today: NaiveDate) -> Result<(), IdProblem> {
+pub fn validate(
+    id: &str,
+    entered_birth: NaiveDate,
+    level: i64,
+    today: NaiveDate,
+) -> Result<(), IdProblem> {
     let on_card = parse(id)?;
     if on_card != entered_birth {
         return Err(IdProblem::BirthDateMismatch { on_card });
@@ -191,19 +199,40 @@ mod tests {
         // The worked example of GB 11643-1999.
         assert_eq!(check_char("11010519491231002"), Some('X'));
         assert_eq!(parse("11010519491231002X"), Ok(d(1949, 12, 31)));
-        assert_eq!(parse("11010519491231002x".to_ascii_uppercase().as_str()), Ok(d(1949, 12, 31)));
-        assert_eq!(parse("110105194912310021"), Err(IdProblem::CheckDigit { expected: 'X' }));
+        assert_eq!(
+            parse("11010519491231002x".to_ascii_uppercase().as_str()),
+            Ok(d(1949, 12, 31))
+        );
+        assert_eq!(
+            parse("110105194912310021"),
+            Err(IdProblem::CheckDigit { expected: 'X' })
+        );
     }
 
     #[test]
     fn structure_errors_have_their_own_reason() {
         assert_eq!(parse("1101051949123100"), Err(IdProblem::Length));
         assert_eq!(parse("11010519491231A02X"), Err(IdProblem::Characters));
-        assert_eq!(parse(&with_check("99010519900101002")), Err(IdProblem::Region));
-        assert_eq!(parse(&with_check("11000019900101002")), Err(IdProblem::Region));
-        assert_eq!(parse(&with_check("11010519900230002")), Err(IdProblem::BirthDate));
-        assert_eq!(parse(&with_check("11010518000101002")), Err(IdProblem::BirthDate));
-        assert_eq!(parse(&with_check("52010219900229001")), Err(IdProblem::BirthDate));
+        assert_eq!(
+            parse(&with_check("99010519900101002")),
+            Err(IdProblem::Region)
+        );
+        assert_eq!(
+            parse(&with_check("11000019900101002")),
+            Err(IdProblem::Region)
+        );
+        assert_eq!(
+            parse(&with_check("11010519900230002")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            parse(&with_check("11010518000101002")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            parse(&with_check("52010219900229001")),
+            Err(IdProblem::BirthDate)
+        );
         assert_eq!(parse(&with_check("52010219960229001")), Ok(d(1996, 2, 29)));
     }
 
@@ -214,16 +243,25 @@ mod tests {
         assert_eq!(validate(&id, d(1990, 3, 15), 3, today), Ok(()));
         assert_eq!(
             validate(&id, d(1990, 3, 16), 3, today),
-            Err(IdProblem::BirthDateMismatch { on_card: d(1990, 3, 15) })
+            Err(IdProblem::BirthDateMismatch {
+                on_card: d(1990, 3, 15)
+            })
         );
         let young = with_check("52010220120101001");
         assert_eq!(
             validate(&young, d(2012, 1, 1), 5, today),
-            Err(IdProblem::AgeForLevel { age: 14, min: 16, max: 70 })
+            Err(IdProblem::AgeForLevel {
+                age: 14,
+                min: 16,
+                max: 70
+            })
         );
         let twenty = with_check("52010220061205001");
         assert_eq!(age_on(d(2006, 12, 5), today), 19);
-        assert!(matches!(validate(&twenty, d(2006, 12, 5), 1, today), Err(IdProblem::AgeForLevel { .. })));
+        assert!(matches!(
+            validate(&twenty, d(2006, 12, 5), 1, today),
+            Err(IdProblem::AgeForLevel { .. })
+        ));
         assert_eq!(validate(&twenty, d(2006, 12, 5), 5, today), Ok(()));
     }
 

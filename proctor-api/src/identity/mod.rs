@@ -50,21 +50,43 @@ pub async fn adapter(state: &AppState) -> ApiResult<Box<dyn RealNameAdapter>> {
 /// The real-name service settings.
 #[utoipa::path(get, path = "/api/realname/config", tag = "identity", responses((status = 200, body = RealNameConfig)), security(("bearer" = [])))]
 async fn get_config(_a: Admin, State(state): State<AppState>) -> ApiResult<Json<RealNameConfig>> {
-    let (url, timeout_ms) = queries::config(&state.db).await?.unwrap_or((String::new(), 3000));
+    let (url, timeout_ms) = queries::config(&state.db)
+        .await?
+        .unwrap_or((String::new(), 3000));
     Ok(Json(RealNameConfig { url, timeout_ms }))
 }
 
 /// Point the platform at a real-name service.
 #[utoipa::path(put, path = "/api/realname/config", tag = "identity", request_body = RealNameConfig,
     responses((status = 200, body = RealNameConfig)), security(("bearer" = [])))]
-async fn put_config(Admin(user): Admin, State(state): State<AppState>, Json(req): Json<RealNameConfig>) -> ApiResult<Json<RealNameConfig>> {
-    if !req.url.is_empty() && !(req.url.starts_with("http://") || req.url.starts_with("https://")) {
-        return Err(ApiError::invalid("url", "地址须以 http:// 或 https:// 开头", "The URL must start with http:// or https://"));
+async fn put_config(
+    Admin(user): Admin,
+    State(state): State<AppState>,
+    Json(req): Json<RealNameConfig>,
+) -> ApiResult<Json<RealNameConfig>> {
+    if !req.url.is_empty() && !req.url.starts_with("http://") && !req.url.starts_with("https://") {
+        return Err(ApiError::invalid(
+            "url",
+            "地址须以 http:// 或 https:// 开头",
+            "The URL must start with http:// or https://",
+        ));
     }
     if !(100..=60_000).contains(&req.timeout_ms) {
-        return Err(ApiError::invalid("timeout_ms", "超时须为 100–60000 毫秒", "Timeout must be 100–60000 ms"));
+        return Err(ApiError::invalid(
+            "timeout_ms",
+            "超时须为 100–60000 毫秒",
+            "Timeout must be 100–60000 ms",
+        ));
     }
     queries::put_config(&state.db, &req.url, req.timeout_ms).await?;
-    audit::record(&state.db, Some(&user), "realname.config", "realname_config", Some("1"), serde_json::json!({"url": req.url, "timeout_ms": req.timeout_ms})).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "realname.config",
+        "realname_config",
+        Some("1"),
+        serde_json::json!({"url": req.url, "timeout_ms": req.timeout_ms}),
+    )
+    .await?;
     Ok(Json(req))
 }

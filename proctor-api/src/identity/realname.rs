@@ -45,7 +45,10 @@ pub struct NotConfigured;
 impl RealNameAdapter for NotConfigured {
     fn verify<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Outcome> {
         Box::pin(async {
-            Outcome { verdict: Verdict::Unavailable, detail: "no real-name service configured".into() }
+            Outcome {
+                verdict: Verdict::Unavailable,
+                detail: "no real-name service configured".into(),
+            }
         })
     }
 }
@@ -57,8 +60,14 @@ pub struct HttpAdapter {
 
 impl HttpAdapter {
     pub fn new(url: &str, timeout: Duration) -> anyhow::Result<HttpAdapter> {
-        let client = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()?;
-        Ok(HttpAdapter { url: url.trim_end_matches('/').to_owned(), client })
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()?;
+        Ok(HttpAdapter {
+            url: url.trim_end_matches('/').to_owned(),
+            client,
+        })
     }
 }
 
@@ -70,7 +79,10 @@ struct Answer {
 impl RealNameAdapter for HttpAdapter {
     fn verify<'a>(&'a self, name: &'a str, id_number: &'a str) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let unavailable = |detail: String| Outcome { verdict: Verdict::Unavailable, detail };
+            let unavailable = |detail: String| Outcome {
+                verdict: Verdict::Unavailable,
+                detail,
+            };
             let resp = match self
                 .client
                 .post(format!("{}/verify", self.url))
@@ -86,8 +98,14 @@ impl RealNameAdapter for HttpAdapter {
                 return unavailable(format!("service answered {}", resp.status()));
             }
             match resp.json::<Answer>().await {
-                Ok(a) if a.result == "match" => Outcome { verdict: Verdict::Match, detail: String::new() },
-                Ok(a) if a.result == "mismatch" => Outcome { verdict: Verdict::Mismatch, detail: String::new() },
+                Ok(a) if a.result == "match" => Outcome {
+                    verdict: Verdict::Match,
+                    detail: String::new(),
+                },
+                Ok(a) if a.result == "mismatch" => Outcome {
+                    verdict: Verdict::Mismatch,
+                    detail: String::new(),
+                },
                 Ok(a) => unavailable(format!("unknown answer {:?}", a.result)),
                 Err(e) if e.is_timeout() => unavailable("timed out".into()),
                 Err(e) => unavailable(format!("unreadable answer: {e}")),

@@ -33,7 +33,9 @@ impl Vault {
     /// The vault of a data directory, creating its key file on first use.
     pub fn for_data_dir(dir: &Path) -> anyhow::Result<Arc<Vault>> {
         let map = VAULTS.get_or_init(|| Mutex::new(HashMap::new()));
-        let mut map = map.lock().map_err(|_| anyhow::anyhow!("vault lock poisoned"))?;
+        let mut map = map
+            .lock()
+            .map_err(|_| anyhow::anyhow!("vault lock poisoned"))?;
         if let Some(v) = map.get(dir) {
             return Ok(v.clone());
         }
@@ -45,7 +47,10 @@ impl Vault {
     pub fn from_key(key: &[u8; 64]) -> Vault {
         let mut mac_key = [0u8; 32];
         mac_key.copy_from_slice(&key[32..]);
-        Vault { cipher: Aes256Gcm::new_from_slice(&key[..32]).expect("32-byte key"), mac_key }
+        Vault {
+            cipher: Aes256Gcm::new_from_slice(&key[..32]).expect("32-byte key"),
+            mac_key,
+        }
     }
 
     /// base64(nonce ‖ ciphertext ‖ tag), a fresh random nonce each time.

@@ -77,7 +77,10 @@ impl SmsAdapter for Outbox {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
             writeln!(f, "{line}")
         })();
         match res {
@@ -89,14 +92,26 @@ impl SmsAdapter for Outbox {
 
 /// Stores the message for the registrant and passes it to the SMS adapter.
 pub async fn send(state: &AppState, m: Message) -> ApiResult<()> {
-    let Some((account, phone_enc)) = queries::registrant(&state.db, m.registration_id).await? else {
+    let Some((account, phone_enc)) = queries::registrant(&state.db, m.registration_id).await?
+    else {
         return Ok(());
     };
     let vault = crate::identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
     let phone = vault.open(&phone_enc)?;
-    let sms = Outbox { path: state.settings.data_dir.join("sms").join("outbox.jsonl") };
+    let sms = Outbox {
+        path: state.settings.data_dir.join("sms").join("outbox.jsonl"),
+    };
     let status = sms.send(&phone, &format!("{} {}", m.title_zh, m.body));
-    queries::insert(&state.db, account, m.kind, &m.title_zh, &m.title_en, &m.body, &status).await?;
+    queries::insert(
+        &state.db,
+        account,
+        m.kind,
+        &m.title_zh,
+        &m.title_en,
+        &m.body,
+        &status,
+    )
+    .await?;
     Ok(())
 }
 
@@ -112,11 +127,21 @@ pub struct Notification {
 
 /// The caller's messages, newest first.
 #[utoipa::path(get, path = "/api/me/notifications", tag = "notify", responses((status = 200, body = [Notification])), security(("bearer" = [])))]
-async fn my_notifications(user: AuthUser, State(state): State<AppState>) -> ApiResult<Json<Vec<Notification>>> {
+async fn my_notifications(
+    user: AuthUser,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Notification>>> {
     let rows = queries::for_account(&state.db, user.account_id).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| Notification { id: r.notification_id, kind: r.kind, title_zh: r.title_zh, title_en: r.title_en, body: r.body, created_at: r.created_at })
+            .map(|r| Notification {
+                id: r.notification_id,
+                kind: r.kind,
+                title_zh: r.title_zh,
+                title_en: r.title_en,
+                body: r.body,
+                created_at: r.created_at,
+            })
             .collect(),
     ))
 }

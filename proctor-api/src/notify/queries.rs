@@ -22,7 +22,15 @@ pub async fn registrant(db: &Db, registration: i64) -> sqlx::Result<Option<(i64,
         .await
 }
 
-pub async fn insert(db: &Db, account: i64, kind: &str, title_zh: &str, title_en: &str, body: &str, sms_status: &str) -> sqlx::Result<()> {
+pub async fn insert(
+    db: &Db,
+    account: i64,
+    kind: &str,
+    title_zh: &str,
+    title_en: &str,
+    body: &str,
+    sms_status: &str,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO notification (account_id, kind, title_zh, title_en, body, sms_status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -26,14 +26,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(public_plans))
 }
 
-pub const STATES: [&str; 7] = ["draft", "open", "closed", "in_exam", "scoring", "published", "archived"];
+pub const STATES: [&str; 7] = [
+    "draft",
+    "open",
+    "closed",
+    "in_exam",
+    "scoring",
+    "published",
+    "archived",
+];
 
 /// Who may move a plan from `from` to `to`: `Some(roles)` when the move exists.
 pub fn transition_rule(from: &str, to: &str) -> Option<&'static [Role]> {
     const STAFF: &[Role] = &[Role::Admin, Role::Staff];
     const ADMIN: &[Role] = &[Role::Admin];
     match (from, to) {
-        ("draft", "open") | ("open", "closed") | ("closed", "open") | ("closed", "in_exam")
+        ("draft", "open")
+        | ("open", "closed")
+        | ("closed", "open")
+        | ("closed", "in_exam")
         | ("in_exam", "scoring") => Some(STAFF),
         // Publishing results and archiving are the organisation's sign-off, not day-to-day work.
         ("scoring", "published") | ("published", "archived") => Some(ADMIN),
@@ -127,7 +138,9 @@ pub struct Plan {
 }
 
 pub async fn load(state: &AppState, id: i64) -> ApiResult<Plan> {
-    let p = queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let p = queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let subjects = queries::subjects(&state.db, id).await?;
     let sessions = queries::sessions(&state.db, id).await?;
     Ok(Plan {
@@ -144,7 +157,12 @@ pub async fn load(state: &AppState, id: i64) -> ApiResult<Plan> {
         state: p.state,
         subjects: subjects
             .into_iter()
-            .map(|s| SubjectInput { kind: s.kind, name: s.name, weight_pct: s.weight_pct, pass_score_centi: s.pass_score_centi })
+            .map(|s| SubjectInput {
+                kind: s.kind,
+                name: s.name,
+                weight_pct: s.weight_pct,
+                pass_score_centi: s.pass_score_centi,
+            })
             .collect(),
         sessions: sessions.into_iter().map(SessionInfo::from).collect(),
     })
@@ -153,15 +171,31 @@ pub async fn load(state: &AppState, id: i64) -> ApiResult<Plan> {
 pub fn parse_time(field: &str, v: &str) -> ApiResult<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(v)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| ApiError::invalid(field, "时间格式须为 RFC 3339（如 2026-12-01T09:00:00+08:00）", "Use RFC 3339 time (e.g. 2026-12-01T09:00:00+08:00)"))
+        .map_err(|_| {
+            ApiError::invalid(
+                field,
+                "时间格式须为 RFC 3339（如 2026-12-01T09:00:00+08:00）",
+                "Use RFC 3339 time (e.g. 2026-12-01T09:00:00+08:00)",
+            )
+        })
 }
 
 fn required(field: &str, v: &str, max: usize) -> ApiResult<()> {
     if v.trim().is_empty() {
-        return Err(ApiError::invalid_code(field, "required", "此项必填", "This field is required"));
+        return Err(ApiError::invalid_code(
+            field,
+            "required",
+            "此项必填",
+            "This field is required",
+        ));
     }
     if v.chars().count() > max {
-        return Err(ApiError::invalid_code(field, "too_long", format!("最多 {max} 个字符"), format!("At most {max} characters")));
+        return Err(ApiError::invalid_code(
+            field,
+            "too_long",
+            format!("最多 {max} 个字符"),
+            format!("At most {max} characters"),
+        ));
     }
     Ok(())
 }
@@ -175,40 +209,78 @@ impl CreatePlan {
         let parts: Vec<&str> = self.occupation_code.split('-').collect();
         let code_ok = (4..=5).contains(&parts.len())
             && parts[0].len() == 1
-            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         if !code_ok {
-            return Err(ApiError::invalid("occupation_code", "职业编码格式如 4-01-02-01", "Occupation code looks like 4-01-02-01"));
+            return Err(ApiError::invalid(
+                "occupation_code",
+                "职业编码格式如 4-01-02-01",
+                "Occupation code looks like 4-01-02-01",
+            ));
         }
         if !(1..=5).contains(&self.level) {
-            return Err(ApiError::invalid("level", "等级须为 1–5（一级至五级）", "Level must be 1–5"));
+            return Err(ApiError::invalid(
+                "level",
+                "等级须为 1–5（一级至五级）",
+                "Level must be 1–5",
+            ));
         }
         if !matches!(self.realname_policy.as_str(), "warn" | "block") {
-            return Err(ApiError::invalid("realname_policy", "实名核验策略须为 warn 或 block", "Real-name policy must be warn or block"));
+            return Err(ApiError::invalid(
+                "realname_policy",
+                "实名核验策略须为 warn 或 block",
+                "Real-name policy must be warn or block",
+            ));
         }
         let opens = parse_time("registration_opens_at", &self.registration_opens_at)?;
         let closes = parse_time("registration_closes_at", &self.registration_closes_at)?;
         if closes <= opens {
-            return Err(ApiError::invalid("registration_closes_at", "报名截止须晚于开始", "Registration must close after it opens"));
+            return Err(ApiError::invalid(
+                "registration_closes_at",
+                "报名截止须晚于开始",
+                "Registration must close after it opens",
+            ));
         }
         if self.subjects.is_empty() {
-            return Err(ApiError::invalid("subjects", "至少需要一个科目", "At least one subject"));
+            return Err(ApiError::invalid(
+                "subjects",
+                "至少需要一个科目",
+                "At least one subject",
+            ));
         }
         let mut total = 0;
         for (i, s) in self.subjects.iter().enumerate() {
             if !matches!(s.kind.as_str(), "theory" | "skill" | "review") {
-                return Err(ApiError::invalid(format!("subjects[{i}].kind"), "科目类型须为 theory、skill 或 review", "Subject kind must be theory, skill or review"));
+                return Err(ApiError::invalid(
+                    format!("subjects[{i}].kind"),
+                    "科目类型须为 theory、skill 或 review",
+                    "Subject kind must be theory, skill or review",
+                ));
             }
             required(&format!("subjects[{i}].name"), &s.name, 100)?;
             if !(1..=100).contains(&s.weight_pct) {
-                return Err(ApiError::invalid(format!("subjects[{i}].weight_pct"), "权重须为 1–100", "Weight must be 1–100"));
+                return Err(ApiError::invalid(
+                    format!("subjects[{i}].weight_pct"),
+                    "权重须为 1–100",
+                    "Weight must be 1–100",
+                ));
             }
             if !(0..=10_000).contains(&s.pass_score_centi) {
-                return Err(ApiError::invalid(format!("subjects[{i}].pass_score_centi"), "合格线须为 0–100 分", "Pass line must be 0–100 points"));
+                return Err(ApiError::invalid(
+                    format!("subjects[{i}].pass_score_centi"),
+                    "合格线须为 0–100 分",
+                    "Pass line must be 0–100 points",
+                ));
             }
             total += s.weight_pct;
         }
         if total != 100 {
-            return Err(ApiError::invalid("subjects", format!("科目权重合计须为 100（现为 {total}）"), format!("Subject weights must add up to 100 (now {total})")));
+            return Err(ApiError::invalid(
+                "subjects",
+                format!("科目权重合计须为 100（现为 {total}）"),
+                format!("Subject weights must add up to 100 (now {total})"),
+            ));
         }
         Ok((crate::db::to_text(opens), crate::db::to_text(closes)))
     }
@@ -239,10 +311,25 @@ async fn create_plan(
     )
     .await?;
     for s in &req.subjects {
-        queries::insert_subject(&state.db, id, &s.kind, s.name.trim(), s.weight_pct, s.pass_score_centi).await?;
+        queries::insert_subject(
+            &state.db,
+            id,
+            &s.kind,
+            s.name.trim(),
+            s.weight_pct,
+            s.pass_score_centi,
+        )
+        .await?;
     }
-    audit::record(&state.db, Some(&user), "plan.create", "exam_plan", Some(&id.to_string()),
-        serde_json::json!({"code": req.code, "level": req.level, "subjects": req.subjects})).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.create",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"code": req.code, "level": req.level, "subjects": req.subjects}),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(load(&state, id).await?)))
 }
 
@@ -255,7 +342,11 @@ pub struct PlanFilter {
 /// All plans, newest first.
 #[utoipa::path(get, path = "/api/plans", tag = "plans", params(PlanFilter),
     responses((status = 200, body = [Plan])), security(("bearer" = [])))]
-async fn list_plans(_s: Staff, State(state): State<AppState>, Query(f): Query<PlanFilter>) -> ApiResult<Json<Vec<Plan>>> {
+async fn list_plans(
+    _s: Staff,
+    State(state): State<AppState>,
+    Query(f): Query<PlanFilter>,
+) -> ApiResult<Json<Vec<Plan>>> {
     let mut out = Vec::new();
     for p in queries::plans(&state.db, f.state.as_deref()).await? {
         out.push(load(&state, p.exam_plan_id).await?);
@@ -276,7 +367,11 @@ async fn public_plans(State(state): State<AppState>) -> ApiResult<Json<Vec<Plan>
 /// One plan with its subjects and sessions.
 #[utoipa::path(get, path = "/api/plans/{id}", tag = "plans", params(("id" = i64, Path)),
     responses((status = 200, body = Plan), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn get_plan(_s: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Plan>> {
+async fn get_plan(
+    _s: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Plan>> {
     Ok(Json(load(&state, id).await?))
 }
 
@@ -299,9 +394,15 @@ async fn transition(
     Json(req): Json<Transition>,
 ) -> ApiResult<Json<Plan>> {
     if !STATES.contains(&req.to.as_str()) {
-        return Err(ApiError::invalid("to", "未知的计划状态", "Unknown plan state"));
+        return Err(ApiError::invalid(
+            "to",
+            "未知的计划状态",
+            "Unknown plan state",
+        ));
     }
-    let p = queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let p = queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let roles = transition_rule(&p.state, &req.to).ok_or_else(|| {
         ApiError::conflict(
             Some("to"),
@@ -313,10 +414,21 @@ async fn transition(
         return Err(ApiError::Forbidden);
     }
     if !queries::set_state(&state.db, id, &p.state, &req.to).await? {
-        return Err(ApiError::conflict(Some("to"), "计划状态已被他人修改，请刷新", "The plan changed meanwhile; reload"));
+        return Err(ApiError::conflict(
+            Some("to"),
+            "计划状态已被他人修改，请刷新",
+            "The plan changed meanwhile; reload",
+        ));
     }
-    audit::record(&state.db, Some(&user), "plan.transition", "exam_plan", Some(&id.to_string()),
-        serde_json::json!({"before": p.state, "after": req.to})).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.transition",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"before": p.state, "after": req.to}),
+    )
+    .await?;
     Ok(Json(load(&state, id).await?))
 }
 
@@ -342,16 +454,42 @@ async fn add_session(
     let starts = parse_time("starts_at", &req.starts_at)?;
     let ends = parse_time("ends_at", &req.ends_at)?;
     if ends <= starts {
-        return Err(ApiError::invalid("ends_at", "结束时间须晚于开始时间", "The session must end after it starts"));
+        return Err(ApiError::invalid(
+            "ends_at",
+            "结束时间须晚于开始时间",
+            "The session must end after it starts",
+        ));
     }
-    queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
-    if crate::affairs::queries::room(&state.db, req.room_id).await?.is_none() {
+    queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    if crate::affairs::queries::room(&state.db, req.room_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::invalid("room_id", "考场不存在", "No such room"));
     }
-    let sid = queries::insert_session(&state.db, id, req.name.trim(), &crate::db::to_text(starts), &crate::db::to_text(ends), req.room_id).await?;
-    audit::record(&state.db, Some(&user), "plan.session_add", "exam_plan", Some(&id.to_string()),
-        serde_json::json!({"session": sid, "room": req.room_id, "starts_at": req.starts_at})).await?;
-    let s = queries::session(&state.db, sid).await?.ok_or(ApiError::NotFound("session"))?;
+    let sid = queries::insert_session(
+        &state.db,
+        id,
+        req.name.trim(),
+        &crate::db::to_text(starts),
+        &crate::db::to_text(ends),
+        req.room_id,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.session_add",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"session": sid, "room": req.room_id, "starts_at": req.starts_at}),
+    )
+    .await?;
+    let s = queries::session(&state.db, sid)
+        .await?
+        .ok_or(ApiError::NotFound("session"))?;
     Ok((StatusCode::CREATED, Json(s.into())))
 }
 
@@ -361,13 +499,22 @@ mod tests {
 
     #[test]
     fn life_cycle_moves_and_who_makes_them() {
-        assert_eq!(transition_rule("draft", "open"), Some(&[Role::Admin, Role::Staff][..]));
-        assert_eq!(transition_rule("scoring", "published"), Some(&[Role::Admin][..]));
+        assert_eq!(
+            transition_rule("draft", "open"),
+            Some(&[Role::Admin, Role::Staff][..])
+        );
+        assert_eq!(
+            transition_rule("scoring", "published"),
+            Some(&[Role::Admin][..])
+        );
         assert_eq!(transition_rule("draft", "published"), None);
         assert_eq!(transition_rule("archived", "draft"), None);
         // Every state but archived has a way forward.
         for s in &STATES[..6] {
-            assert!(STATES.iter().any(|t| transition_rule(s, t).is_some()), "{s} is a dead end");
+            assert!(
+                STATES.iter().any(|t| transition_rule(s, t).is_some()),
+                "{s} is a dead end"
+            );
         }
     }
 }

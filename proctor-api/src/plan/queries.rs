@@ -76,7 +76,14 @@ pub async fn insert_plan(db: &Db, p: &NewPlan<'_>) -> sqlx::Result<i64> {
     .await
 }
 
-pub async fn insert_subject(db: &Db, plan: i64, kind: &str, name: &str, weight: i64, pass_centi: i64) -> sqlx::Result<i64> {
+pub async fn insert_subject(
+    db: &Db,
+    plan: i64,
+    kind: &str,
+    name: &str,
+    weight: i64,
+    pass_centi: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO plan_subject (exam_plan_id, kind, name, weight_pct, pass_score_centi) \
          VALUES ($1, $2, $3, $4, $5) RETURNING plan_subject_id",
@@ -91,10 +98,12 @@ pub async fn insert_subject(db: &Db, plan: i64, kind: &str, name: &str, weight: 
 }
 
 pub async fn plan(db: &Db, id: i64) -> sqlx::Result<Option<PlanRow>> {
-    sqlx::query_as(&format!("SELECT {PLAN_COLS} FROM exam_plan WHERE exam_plan_id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {PLAN_COLS} FROM exam_plan WHERE exam_plan_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 pub async fn plans(db: &Db, state: Option<&str>) -> sqlx::Result<Vec<PlanRow>> {
@@ -118,17 +127,26 @@ pub async fn subjects(db: &Db, plan: i64) -> sqlx::Result<Vec<SubjectRow>> {
 
 /// Moves the plan only if it is still in `from`; false when someone else moved it first.
 pub async fn set_state(db: &Db, id: i64, from: &str, to: &str) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE exam_plan SET state = $1, updated_at = $2 WHERE exam_plan_id = $3 AND state = $4")
-        .bind(to)
-        .bind(db::now())
-        .bind(id)
-        .bind(from)
-        .execute(&db.pool)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE exam_plan SET state = $1, updated_at = $2 WHERE exam_plan_id = $3 AND state = $4",
+    )
+    .bind(to)
+    .bind(db::now())
+    .bind(id)
+    .bind(from)
+    .execute(&db.pool)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn insert_session(db: &Db, plan: i64, name: &str, starts: &str, ends: &str, room: i64) -> sqlx::Result<i64> {
+pub async fn insert_session(
+    db: &Db,
+    plan: i64,
+    name: &str,
+    starts: &str,
+    ends: &str,
+    room: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO exam_session (exam_plan_id, name, starts_at, ends_at, exam_room_id) \
          VALUES ($1, $2, $3, $4, $5) RETURNING exam_session_id",
@@ -148,10 +166,12 @@ const SESSION_SELECT: &str = "SELECT s.exam_session_id, s.exam_plan_id, s.name, 
      JOIN exam_site t ON t.exam_site_id = r.exam_site_id";
 
 pub async fn sessions(db: &Db, plan: i64) -> sqlx::Result<Vec<SessionRow>> {
-    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.exam_plan_id = $1 ORDER BY s.starts_at, s.exam_session_id"))
-        .bind(plan)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "{SESSION_SELECT} WHERE s.exam_plan_id = $1 ORDER BY s.starts_at, s.exam_session_id"
+    ))
+    .bind(plan)
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn session(db: &Db, id: i64) -> sqlx::Result<Option<SessionRow>> {

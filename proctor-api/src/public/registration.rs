@@ -20,7 +20,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/register", get(open_plans))
         .route(
             "/register/{id}",
-            get(form_page).post(submit).layer(DefaultBodyLimit::max(Kind::ALL.len() * files::MAX_BYTES + 256 * 1024)),
+            get(form_page).post(submit).layer(DefaultBodyLimit::max(
+                Kind::ALL.len() * files::MAX_BYTES + 256 * 1024,
+            )),
         )
         .route("/register/{id}/done", get(done_page))
         .route("/notice/{id}", get(notice))
@@ -28,7 +30,11 @@ pub fn router() -> axum::Router<AppState> {
 
 async fn org_name(state: &AppState) -> ApiResult<String> {
     let n = crate::org::queries::get(&state.db).await?.fields.name;
-    Ok(if n.is_empty() { "职业技能等级认定考务服务平台".to_owned() } else { n })
+    Ok(if n.is_empty() {
+        "职业技能等级认定考务服务平台".to_owned()
+    } else {
+        n
+    })
 }
 
 async fn open_plans(State(state): State<AppState>) -> ApiResult<Html<String>> {
@@ -45,7 +51,9 @@ async fn open_plans(State(state): State<AppState>) -> ApiResult<Html<String>> {
     if items.is_empty() {
         items = "<li>目前没有开放报名的评价计划 / No plan is open for registration</li>".into();
     }
-    let body = format!("<section class=\"card\"><h1>在线报名 <small>Registration</small></h1><ul class=\"links\">{items}</ul></section>");
+    let body = format!(
+        "<section class=\"card\"><h1>在线报名 <small>Registration</small></h1><ul class=\"links\">{items}</ul></section>"
+    );
     Ok(Html(layout(&org_name(&state).await?, &body)))
 }
 
@@ -56,27 +64,49 @@ struct Entered {
 
 impl Entered {
     fn get(&self, k: &str) -> &str {
-        self.form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.form
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 }
 
 fn field(name: &str, zh: &str, en: &str, kind: &str, e: &Entered, extra: &str) -> String {
     format!(
         "<label for=\"{name}\">{zh} <small>{en}</small></label><input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{v}\" {extra}>",
-        v = if kind == "password" { String::new() } else { escape(e.get(name)) }
+        v = if kind == "password" {
+            String::new()
+        } else {
+            escape(e.get(name))
+        }
     )
 }
 
 fn select(name: &str, zh: &str, en: &str, options: &[(&str, &str)], e: &Entered) -> String {
     let opts: String = options
         .iter()
-        .map(|(v, label)| format!("<option value=\"{v}\"{}>{label}</option>", if e.get(name) == *v { " selected" } else { "" }))
+        .map(|(v, label)| {
+            format!(
+                "<option value=\"{v}\"{}>{label}</option>",
+                if e.get(name) == *v { " selected" } else { "" }
+            )
+        })
         .collect();
-    format!("<label for=\"{name}\">{zh} <small>{en}</small></label><select id=\"{name}\" name=\"{name}\">{opts}</select>")
+    format!(
+        "<label for=\"{name}\">{zh} <small>{en}</small></label><select id=\"{name}\" name=\"{name}\">{opts}</select>"
+    )
 }
 
-async fn render_form(state: &AppState, id: i64, e: &Entered, error: Option<&ApiError>) -> ApiResult<String> {
-    let p = plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+async fn render_form(
+    state: &AppState,
+    id: i64,
+    e: &Entered,
+    error: Option<&ApiError>,
+) -> ApiResult<String> {
+    let p = plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let org = crate::org::queries::get(&state.db).await?.fields;
     let (lz, le) = plan::level_name(p.level);
     let err = error
@@ -121,29 +151,99 @@ async fn render_form(state: &AppState, id: i64, e: &Entered, error: Option<&ApiE
         closes = escape(&p.registration_closes_at),
         org_name = escape(&org.name),
         org_phone = escape(&org.contact_phone),
-        name = field("name", "姓名", "Name", "text", e, "required maxlength=\"50\""),
-        gender = select("gender", "性别", "Gender", &[("male", "男 Male"), ("female", "女 Female")], e),
-        id_type = select("id_type", "证件类型", "ID type", &[("resident_id", "居民身份证 Resident ID"), ("hmt_permit", "港澳台居民居住证/通行证"), ("passport", "护照 Passport")], e),
-        id_number = field("id_number", "证件号码", "ID number", "text", e, "required maxlength=\"30\""),
-        birth = field("birth_date", "出生日期", "Birth date", "date", e, "required"),
-        phone = field("phone", "手机号码（登录账号）", "Mobile (sign-in name)", "tel", e, "required maxlength=\"11\""),
+        name = field(
+            "name",
+            "姓名",
+            "Name",
+            "text",
+            e,
+            "required maxlength=\"50\""
+        ),
+        gender = select(
+            "gender",
+            "性别",
+            "Gender",
+            &[("male", "男 Male"), ("female", "女 Female")],
+            e
+        ),
+        id_type = select(
+            "id_type",
+            "证件类型",
+            "ID type",
+            &[
+                ("resident_id", "居民身份证 Resident ID"),
+                ("hmt_permit", "港澳台居民居住证/通行证"),
+                ("passport", "护照 Passport")
+            ],
+            e
+        ),
+        id_number = field(
+            "id_number",
+            "证件号码",
+            "ID number",
+            "text",
+            e,
+            "required maxlength=\"30\""
+        ),
+        birth = field(
+            "birth_date",
+            "出生日期",
+            "Birth date",
+            "date",
+            e,
+            "required"
+        ),
+        phone = field(
+            "phone",
+            "手机号码（登录账号）",
+            "Mobile (sign-in name)",
+            "tel",
+            e,
+            "required maxlength=\"11\""
+        ),
         edu = field("education", "学历", "Education", "text", e, "required"),
         unit = field("work_unit", "工作单位", "Work unit", "text", e, "required"),
-        years = field("years_in_occupation", "从事本职业年限", "Years in the occupation", "number", e, "required min=\"0\" max=\"60\""),
-        password = field("password", "设置登录密码（至少 10 位，含字母和数字）", "Password (10+ letters and digits)", "password", e, "required"),
+        years = field(
+            "years_in_occupation",
+            "从事本职业年限",
+            "Years in the occupation",
+            "number",
+            e,
+            "required min=\"0\" max=\"60\""
+        ),
+        password = field(
+            "password",
+            "设置登录密码（至少 10 位，含字母和数字）",
+            "Password (10+ letters and digits)",
+            "password",
+            e,
+            "required"
+        ),
         consent = escape(CONSENT_TEXT),
     );
     Ok(layout(&org_name(state).await?, &body))
 }
 
 async fn form_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Html<String>> {
-    Ok(Html(render_form(&state, id, &Entered::default(), None).await?))
+    Ok(Html(
+        render_form(&state, id, &Entered::default(), None).await?,
+    ))
 }
 
-async fn submit(State(state): State<AppState>, Path(id): Path<i64>, mut mp: Multipart) -> ApiResult<Response> {
+async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> ApiResult<Response> {
     let mut e = Entered::default();
     let mut uploads: Vec<(Kind, Vec<u8>)> = Vec::new();
-    let read_err = |_| ApiError::invalid("file", "无法读取提交内容（文件过大？）", "The submission could not be read (file too large?)");
+    let read_err = |_| {
+        ApiError::invalid(
+            "file",
+            "无法读取提交内容（文件过大？）",
+            "The submission could not be read (file too large?)",
+        )
+    };
     while let Some(f) = mp.next_field().await.map_err(read_err)? {
         let name = f.name().unwrap_or("").to_owned();
         if let Some(kind) = Kind::parse(&name) {
@@ -158,12 +258,23 @@ async fn submit(State(state): State<AppState>, Path(id): Path<i64>, mut mp: Mult
     }
     let outcome = async {
         for (kind, bytes) in &uploads {
-            files::inspect(*kind, bytes).map_err(|r| ApiError::invalid_code(kind.as_str(), r.code(), r.zh(), r.en()))?;
+            files::inspect(*kind, bytes)
+                .map_err(|r| ApiError::invalid_code(kind.as_str(), r.code(), r.zh(), r.en()))?;
         }
         if !uploads.iter().any(|(k, _)| *k == Kind::Photo) {
-            return Err(ApiError::invalid_code("photo", "required", "请上传证件照", "Upload a portrait photo"));
+            return Err(ApiError::invalid_code(
+                "photo",
+                "required",
+                "请上传证件照",
+                "Upload a portrait photo",
+            ));
         }
-        let num = |k: &str| e.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k, "须为整数", "Must be a whole number"));
+        let num = |k: &str| {
+            e.get(k)
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::invalid(k, "须为整数", "Must be a whole number"))
+        };
         let form = RegistrationForm {
             name: e.get("name").to_owned(),
             gender: e.get("gender").to_owned(),
@@ -176,9 +287,23 @@ async fn submit(State(state): State<AppState>, Path(id): Path<i64>, mut mp: Mult
             years_in_occupation: num("years_in_occupation")?,
             declared_level: num("declared_level")?,
         };
-        let done = service::register(&state, id, form, e.get("password"), e.get("consent") == "yes").await?;
+        let done = service::register(
+            &state,
+            id,
+            form,
+            e.get("password"),
+            e.get("consent") == "yes",
+        )
+        .await?;
         for (kind, bytes) in &uploads {
-            crate::registration::store_upload(&state, done.account.account_id, done.registration_id, *kind, bytes).await?;
+            crate::registration::store_upload(
+                &state,
+                done.account.account_id,
+                done.registration_id,
+                *kind,
+                bytes,
+            )
+            .await?;
         }
         Ok(done)
     }
@@ -194,7 +319,9 @@ async fn submit(State(state): State<AppState>, Path(id): Path<i64>, mut mp: Mult
 }
 
 async fn done_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Html<String>> {
-    let p = plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let p = plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     let body = format!(
         "<section class=\"card\"><h1 id=\"registered\">报名已提交 <small>Registration submitted</small></h1>\
          <p>{title}</p><p>请使用手机号和设置的密码<a href=\"/app/\">登录</a>查看审核结果、修改材料和下载准考证。</p>\
@@ -210,9 +337,20 @@ struct NoticeQuery {
     q: Option<String>,
 }
 
-async fn notice(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> ApiResult<Response> {
-    let p = plan::queries::plan(&state.db, id).await?.ok_or(ApiError::NotFound("plan"))?;
-    let query = q.q.unwrap_or_default().trim().chars().take(50).collect::<String>();
+async fn notice(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> ApiResult<Response> {
+    let p = plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    let query =
+        q.q.unwrap_or_default()
+            .trim()
+            .chars()
+            .take(50)
+            .collect::<String>();
     let rows = crate::registration::queries::approved_matching(&state.db, id, &query).await?;
     let mut table = String::new();
     for (i, r) in rows.iter().enumerate() {
@@ -242,5 +380,9 @@ async fn notice(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Qu
         qv = escape(&query),
         n = rows.len(),
     );
-    Ok((StatusCode::OK, Html(layout(&org_name(&state).await?, &body))).into_response())
+    Ok((
+        StatusCode::OK,
+        Html(layout(&org_name(&state).await?, &body)),
+    )
+        .into_response())
 }

@@ -28,6 +28,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        if Self::ROLES.contains(&user.role) { Ok(SelfOrStaff(user)) } else { Err(ApiError::Forbidden) }
+        if Self::ROLES.contains(&user.role) {
+            Ok(SelfOrStaff(user))
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }

@@ -22,7 +22,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Photo, Kind::IdFront, Kind::IdBack, Kind::Diploma, Kind::Experience];
+    pub const ALL: [Kind; 5] = [
+        Kind::Photo,
+        Kind::IdFront,
+        Kind::IdBack,
+        Kind::Diploma,
+        Kind::Experience,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,7 +144,9 @@ pub fn photo_warnings(img: &image::DynamicImage) -> Vec<String> {
     let mut out = Vec::new();
     let (w, h) = (img.width(), img.height());
     if w < 240 || h < 320 {
-        out.push(format!("照片尺寸 {w}×{h} 偏小（至少 240×320）/ Photo {w}×{h} is smaller than 240×320"));
+        out.push(format!(
+            "照片尺寸 {w}×{h} 偏小（至少 240×320）/ Photo {w}×{h} is smaller than 240×320"
+        ));
     }
     let aspect = w as f64 / h.max(1) as f64;
     if !(0.65..=0.9).contains(&aspect) {
@@ -164,7 +172,11 @@ pub fn photo_warnings(img: &image::DynamicImage) -> Vec<String> {
 }
 
 /// Seals and stores `bytes` under `data_dir/uploads/`.
-pub async fn save(data_dir: &Path, kind: Kind, bytes: &[u8]) -> Result<Result<Stored, Refusal>, anyhow::Error> {
+pub async fn save(
+    data_dir: &Path,
+    kind: Kind,
+    bytes: &[u8],
+) -> Result<Result<Stored, Refusal>, anyhow::Error> {
     let (content_type, warnings) = match inspect(kind, bytes) {
         Ok(x) => x,
         Err(r) => return Ok(Err(r)),
@@ -178,7 +190,13 @@ pub async fn save(data_dir: &Path, kind: Kind, bytes: &[u8]) -> Result<Result<St
     let tmp = dir.join(format!(".{stored_name}.tmp"));
     tokio::fs::write(&tmp, &sealed).await?;
     tokio::fs::rename(&tmp, dir.join(&stored_name)).await?;
-    Ok(Ok(Stored { stored_name, content_type, size: bytes.len(), sha256, warnings }))
+    Ok(Ok(Stored {
+        stored_name,
+        content_type,
+        size: bytes.len(),
+        sha256,
+        warnings,
+    }))
 }
 
 /// The plain bytes of a stored file.
@@ -203,29 +221,56 @@ mod tests {
 
     #[test]
     fn types_by_magic_bytes_and_limits() {
-        assert_eq!(inspect(Kind::Diploma, b"%PDF-1.4 ...").unwrap().0, "application/pdf");
+        assert_eq!(
+            inspect(Kind::Diploma, b"%PDF-1.4 ...").unwrap().0,
+            "application/pdf"
+        );
         assert_eq!(inspect(Kind::Diploma, b"GIF89a"), Err(Refusal::Type));
         assert_eq!(inspect(Kind::Diploma, b""), Err(Refusal::Empty));
-        assert_eq!(inspect(Kind::Photo, b"%PDF-1.4"), Err(Refusal::PhotoNotImage));
+        assert_eq!(
+            inspect(Kind::Photo, b"%PDF-1.4"),
+            Err(Refusal::PhotoNotImage)
+        );
         let big = [b"%PDF-".as_slice(), &vec![0u8; MAX_BYTES]].concat();
         assert_eq!(inspect(Kind::Diploma, &big), Err(Refusal::TooLarge));
     }
 
     #[test]
     fn photo_standard_warnings() {
-        let good = png(300, 400, |x, y| if (100..200).contains(&x) && (100..350).contains(&y) { [90, 60, 40] } else { [250, 250, 250] });
+        let good = png(300, 400, |x, y| {
+            if (100..200).contains(&x) && (100..350).contains(&y) {
+                [90, 60, 40]
+            } else {
+                [250, 250, 250]
+            }
+        });
         assert_eq!(inspect(Kind::Photo, &good).unwrap().1, Vec::<String>::new());
         let wide = png(500, 400, |_, _| [255, 255, 255]);
         assert_eq!(inspect(Kind::Photo, &wide).unwrap().1.len(), 1);
-        let busy = png(300, 400, |x, y| if (x / 10 + y / 10) % 2 == 0 { [0, 0, 0] } else { [255, 255, 255] });
-        assert!(inspect(Kind::Photo, &busy).unwrap().1.iter().any(|w| w.contains("plain")));
+        let busy = png(300, 400, |x, y| {
+            if (x / 10 + y / 10) % 2 == 0 {
+                [0, 0, 0]
+            } else {
+                [255, 255, 255]
+            }
+        });
+        assert!(
+            inspect(Kind::Photo, &busy)
+                .unwrap()
+                .1
+                .iter()
+                .any(|w| w.contains("plain"))
+        );
     }
 
     #[tokio::test]
     async fn stored_files_are_sealed_and_come_back() {
         let dir = tempfile::tempdir().unwrap();
         let pdf = b"%PDF-1.4 secret diploma".to_vec();
-        let s = save(dir.path(), Kind::Diploma, &pdf).await.unwrap().unwrap();
+        let s = save(dir.path(), Kind::Diploma, &pdf)
+            .await
+            .unwrap()
+            .unwrap();
         let raw = std::fs::read(dir.path().join("uploads").join(&s.stored_name)).unwrap();
         assert!(!raw.windows(6).any(|w| w == b"secret"));
         assert_eq!(load(dir.path(), &s.stored_name).await.unwrap(), pdf);

@@ -115,7 +115,14 @@ async fn view(state: &AppState, r: queries::RegRow, clear: bool) -> ApiResult<Re
     let files = queries::current_files(&state.db, r.registration_id)
         .await?
         .into_iter()
-        .map(|f| FileInfo { kind: f.kind, content_type: f.content_type, size_bytes: f.size_bytes, sha256: f.sha256, warnings: parse_list(&f.warnings), uploaded_at: f.uploaded_at })
+        .map(|f| FileInfo {
+            kind: f.kind,
+            content_type: f.content_type,
+            size_bytes: f.size_bytes,
+            sha256: f.sha256,
+            warnings: parse_list(&f.warnings),
+            uploaded_at: f.uploaded_at,
+        })
         .collect();
     Ok(Registration {
         id: r.registration_id,
@@ -172,12 +179,21 @@ async fn create_registration(
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let done = service::register(&state, id, req.form, &req.password, req.consent).await?;
     let session = crate::auth::open_session(&state, &done.account, ip).await?;
-    Ok((StatusCode::CREATED, Json(Created { registration_id: done.registration_id, session })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            registration_id: done.registration_id,
+            session,
+        }),
+    ))
 }
 
 /// The caller's own registrations, in clear (their own data).
 #[utoipa::path(get, path = "/api/me/registrations", tag = "registration", responses((status = 200, body = [Registration])), security(("bearer" = [])))]
-async fn my_registrations(who: crate::auth::Candidate, State(state): State<AppState>) -> ApiResult<Json<Vec<Registration>>> {
+async fn my_registrations(
+    who: crate::auth::Candidate,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Registration>>> {
     let mut out = Vec::new();
     for r in queries::for_account(&state.db, who.0.account_id).await? {
         out.push(view(&state, r, true).await?);
@@ -194,7 +210,12 @@ pub struct StatusFilter {
 /// A plan's registrations for review, ID and phone numbers masked.
 #[utoipa::path(get, path = "/api/plans/{id}/registrations", tag = "registration", params(("id" = i64, Path), StatusFilter),
     responses((status = 200, body = [Registration])), security(("bearer" = [])))]
-async fn plan_registrations(_s: Staff, State(state): State<AppState>, Path(id): Path<i64>, Query(f): Query<StatusFilter>) -> ApiResult<Json<Vec<Registration>>> {
+async fn plan_registrations(
+    _s: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(f): Query<StatusFilter>,
+) -> ApiResult<Json<Vec<Registration>>> {
     let mut out = Vec::new();
     for r in queries::for_plan(&state.db, id, f.status.as_deref()).await? {
         out.push(view(&state, r, false).await?);
@@ -205,10 +226,22 @@ async fn plan_registrations(_s: Staff, State(state): State<AppState>, Path(id): 
 /// One registration with ID and phone numbers in clear; a staff read is audited.
 #[utoipa::path(get, path = "/api/registrations/{id}", tag = "registration", params(("id" = i64, Path)),
     responses((status = 200, body = Registration), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn get_registration(who: SelfOrStaff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Registration>> {
+async fn get_registration(
+    who: SelfOrStaff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Registration>> {
     let r = visible(&state, &who, id).await?;
     if who.is_staff() {
-        audit::record(&state.db, Some(&who.0), "registration.view_pii", "registration", Some(&id.to_string()), serde_json::json!({"fields": ["id_number", "phone"]})).await?;
+        audit::record(
+            &state.db,
+            Some(&who.0),
+            "registration.view_pii",
+            "registration",
+            Some(&id.to_string()),
+            serde_json::json!({"fields": ["id_number", "phone"]}),
+        )
+        .await?;
     }
     Ok(Json(view(&state, r, true).await?))
 }
@@ -216,9 +249,16 @@ async fn get_registration(who: SelfOrStaff, State(state): State<AppState>, Path(
 /// Correct and resubmit (after a rejection, or before the decision).
 #[utoipa::path(put, path = "/api/registrations/{id}", tag = "registration", params(("id" = i64, Path)), request_body = RegistrationForm,
     responses((status = 200, body = Registration), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn resubmit(who: crate::auth::Candidate, State(state): State<AppState>, Path(id): Path<i64>, Json(form): Json<RegistrationForm>) -> ApiResult<Json<Registration>> {
+async fn resubmit(
+    who: crate::auth::Candidate,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(form): Json<RegistrationForm>,
+) -> ApiResult<Json<Registration>> {
     service::resubmit(&state, &who.0, id, form).await?;
-    let r = queries::get(&state.db, id).await?.ok_or(ApiError::NotFound("registration"))?;
+    let r = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
     Ok(Json(view(&state, r, true).await?))
 }
 
@@ -235,13 +275,22 @@ pub struct Event {
 /// Everything that happened to a registration, oldest first.
 #[utoipa::path(get, path = "/api/registrations/{id}/history", tag = "registration", params(("id" = i64, Path)),
     responses((status = 200, body = [Event])), security(("bearer" = [])))]
-async fn history(who: SelfOrStaff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Event>>> {
+async fn history(
+    who: SelfOrStaff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Event>>> {
     visible(&state, &who, id).await?;
     Ok(Json(
         queries::events(&state.db, id)
             .await?
             .into_iter()
-            .map(|e| Event { at: e.at, actor_account_id: e.actor_account_id, action: e.action, detail: serde_json::from_str(&e.detail).unwrap_or_default() })
+            .map(|e| Event {
+                at: e.at,
+                actor_account_id: e.actor_account_id,
+                action: e.action,
+                detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+            })
             .collect(),
     ))
 }
@@ -259,87 +308,216 @@ pub struct Review {
 /// real-name check; approval always needs a portrait photo.
 #[utoipa::path(post, path = "/api/registrations/{id}/review", tag = "registration", params(("id" = i64, Path)), request_body = Review,
     responses((status = 200, body = Registration), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn review(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<Review>) -> ApiResult<Json<Registration>> {
-    let reason = req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+async fn review(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<Review>,
+) -> ApiResult<Json<Registration>> {
+    let reason = req
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let approve = match req.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(ApiError::invalid("decision", "审核结果须为 approve 或 reject", "Decision must be approve or reject")),
+        _ => {
+            return Err(ApiError::invalid(
+                "decision",
+                "审核结果须为 approve 或 reject",
+                "Decision must be approve or reject",
+            ));
+        }
     };
     if !approve && reason.is_none() {
-        return Err(ApiError::invalid_code("reason", "required", "驳回须填写原因", "A rejection needs a reason"));
+        return Err(ApiError::invalid_code(
+            "reason",
+            "required",
+            "驳回须填写原因",
+            "A rejection needs a reason",
+        ));
     }
     if reason.is_some_and(|r| r.chars().count() > 500) {
-        return Err(ApiError::invalid_code("reason", "too_long", "原因最多 500 个字符", "At most 500 characters"));
+        return Err(ApiError::invalid_code(
+            "reason",
+            "too_long",
+            "原因最多 500 个字符",
+            "At most 500 characters",
+        ));
     }
-    let reg = queries::get(&state.db, id).await?.ok_or(ApiError::NotFound("registration"))?;
+    let reg = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
     if reg.status != "submitted" {
-        return Err(ApiError::conflict(None, "只能审核待审核的报名", "Only a submitted registration can be reviewed"));
+        return Err(ApiError::conflict(
+            None,
+            "只能审核待审核的报名",
+            "Only a submitted registration can be reviewed",
+        ));
     }
     if approve {
-        let plan = crate::plan::queries::plan(&state.db, reg.exam_plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+        let plan = crate::plan::queries::plan(&state.db, reg.exam_plan_id)
+            .await?
+            .ok_or(ApiError::NotFound("plan"))?;
         if plan.realname_policy == "block" && reg.realname_result != "match" {
             return Err(ApiError::conflict(
                 Some("realname_result"),
-                format!("实名核验结果为 {}，本计划要求核验一致后方可通过", reg.realname_result),
-                format!("The real-name check is {}; this plan requires a match before approval", reg.realname_result),
+                format!(
+                    "实名核验结果为 {}，本计划要求核验一致后方可通过",
+                    reg.realname_result
+                ),
+                format!(
+                    "The real-name check is {}; this plan requires a match before approval",
+                    reg.realname_result
+                ),
             ));
         }
-        if !queries::current_files(&state.db, id).await?.iter().any(|f| f.kind == "photo") {
-            return Err(ApiError::conflict(Some("photo"), "尚未上传证件照", "No portrait photo has been uploaded"));
+        if !queries::current_files(&state.db, id)
+            .await?
+            .iter()
+            .any(|f| f.kind == "photo")
+        {
+            return Err(ApiError::conflict(
+                Some("photo"),
+                "尚未上传证件照",
+                "No portrait photo has been uploaded",
+            ));
         }
     }
     let status = if approve { "approved" } else { "rejected" };
     if !queries::decide(&state.db, id, status, reason, user.account_id).await? {
-        return Err(ApiError::conflict(None, "该报名已被他人审核", "Someone else reviewed this registration meanwhile"));
+        return Err(ApiError::conflict(
+            None,
+            "该报名已被他人审核",
+            "Someone else reviewed this registration meanwhile",
+        ));
     }
     let detail = serde_json::json!({"before": reg.status, "after": status, "reason": reason});
-    queries::add_event(&state.db, id, Some(user.account_id), if approve { "approve" } else { "reject" }, &detail).await?;
-    audit::record(&state.db, Some(&user), "registration.review", "registration", Some(&id.to_string()), detail).await?;
-    crate::notify::send(&state, crate::notify::Message::review(id, approve, reason.unwrap_or(""))).await?;
-    let r = queries::get(&state.db, id).await?.ok_or(ApiError::NotFound("registration"))?;
+    queries::add_event(
+        &state.db,
+        id,
+        Some(user.account_id),
+        if approve { "approve" } else { "reject" },
+        &detail,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "registration.review",
+        "registration",
+        Some(&id.to_string()),
+        detail,
+    )
+    .await?;
+    crate::notify::send(
+        &state,
+        crate::notify::Message::review(id, approve, reason.unwrap_or("")),
+    )
+    .await?;
+    let r = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
     Ok(Json(view(&state, r, false).await?))
 }
 
 /// Ask the real-name service again (after it was unavailable, or after a correction).
 #[utoipa::path(post, path = "/api/registrations/{id}/realname-check", tag = "registration", params(("id" = i64, Path)),
     responses((status = 200, body = Registration)), security(("bearer" = [])))]
-async fn recheck_realname(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Registration>> {
-    let reg = queries::get(&state.db, id).await?.ok_or(ApiError::NotFound("registration"))?;
+async fn recheck_realname(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Registration>> {
+    let reg = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
     let id_number = Vault::for_data_dir(&state.settings.data_dir)?.open(&reg.id_number_enc)?;
-    let outcome = crate::identity::adapter(&state).await?.verify(&reg.name, &id_number).await;
+    let outcome = crate::identity::adapter(&state)
+        .await?
+        .verify(&reg.name, &id_number)
+        .await;
     // Earlier real-name warnings are replaced by this outcome; other warnings stay.
-    let mut warnings: Vec<String> = parse_list(&reg.warnings).into_iter().filter(|w| !w.contains("实名核验")).collect();
+    let mut warnings: Vec<String> = parse_list(&reg.warnings)
+        .into_iter()
+        .filter(|w| !w.contains("实名核验"))
+        .collect();
     match outcome.verdict {
         crate::identity::realname::Verdict::Match => {}
-        crate::identity::realname::Verdict::Mismatch => warnings.push("实名核验不一致 / Real-name check: mismatch".to_owned()),
-        crate::identity::realname::Verdict::Unavailable => warnings.push("实名核验服务不可用，待复核 / Real-name service unavailable: re-check pending".to_owned()),
+        crate::identity::realname::Verdict::Mismatch => {
+            warnings.push("实名核验不一致 / Real-name check: mismatch".to_owned())
+        }
+        crate::identity::realname::Verdict::Unavailable => warnings.push(
+            "实名核验服务不可用，待复核 / Real-name service unavailable: re-check pending"
+                .to_owned(),
+        ),
     }
     let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
     queries::set_realname(&state.db, id, outcome.verdict.as_str(), &w).await?;
-    let detail = serde_json::json!({"before": reg.realname_result, "after": outcome.verdict.as_str()});
+    let detail =
+        serde_json::json!({"before": reg.realname_result, "after": outcome.verdict.as_str()});
     queries::add_event(&state.db, id, Some(user.account_id), "realname", &detail).await?;
-    audit::record(&state.db, Some(&user), "registration.realname", "registration", Some(&id.to_string()), detail).await?;
-    let r = queries::get(&state.db, id).await?.ok_or(ApiError::NotFound("registration"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "registration.realname",
+        "registration",
+        Some(&id.to_string()),
+        detail,
+    )
+    .await?;
+    let r = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
     Ok(Json(view(&state, r, false).await?))
 }
 
 /// Store an uploaded file for the caller's own registration; the form field is `file`.
-pub async fn store_upload(state: &AppState, actor_account_id: i64, id: i64, kind: files::Kind, bytes: &[u8]) -> ApiResult<FileInfo> {
+pub async fn store_upload(
+    state: &AppState,
+    actor_account_id: i64,
+    id: i64,
+    kind: files::Kind,
+    bytes: &[u8],
+) -> ApiResult<FileInfo> {
     let s = match files::save(&state.settings.data_dir, kind, bytes).await? {
         Ok(s) => s,
         Err(files::Refusal::TooLarge) => return Err(ApiError::PayloadTooLarge),
         Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
     };
     let w = serde_json::to_string(&s.warnings).map_err(anyhow::Error::from)?;
-    queries::add_file(&state.db, id, kind.as_str(), &s.stored_name, s.content_type, s.size as i64, &s.sha256, &w).await?;
+    queries::add_file(
+        &state.db,
+        id,
+        kind.as_str(),
+        &s.stored_name,
+        s.content_type,
+        s.size as i64,
+        &s.sha256,
+        &w,
+    )
+    .await?;
     let detail = serde_json::json!({"kind": kind.as_str(), "size": s.size, "sha256": s.sha256, "warnings": s.warnings});
     queries::add_event(&state.db, id, Some(actor_account_id), "upload", &detail).await?;
-    Ok(FileInfo { kind: kind.as_str().to_owned(), content_type: s.content_type.to_owned(), size_bytes: s.size as i64, sha256: s.sha256, warnings: s.warnings, uploaded_at: crate::db::now() })
+    Ok(FileInfo {
+        kind: kind.as_str().to_owned(),
+        content_type: s.content_type.to_owned(),
+        size_bytes: s.size as i64,
+        sha256: s.sha256,
+        warnings: s.warnings,
+        uploaded_at: crate::db::now(),
+    })
 }
 
 fn parse_kind(kind: &str) -> ApiResult<files::Kind> {
-    files::Kind::parse(kind).ok_or_else(|| ApiError::invalid("kind", "材料类型须为 photo、id_front、id_back、diploma 或 experience", "Kind must be photo, id_front, id_back, diploma or experience"))
+    files::Kind::parse(kind).ok_or_else(|| {
+        ApiError::invalid(
+            "kind",
+            "材料类型须为 photo、id_front、id_back、diploma 或 experience",
+            "Kind must be photo, id_front, id_back, diploma or experience",
+        )
+    })
 }
 
 /// Upload the portrait (`photo`) or a material (`id_front`, `id_back`, `diploma`,
@@ -356,12 +534,23 @@ async fn upload_file(
     mut multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<FileInfo>)> {
     let kind = parse_kind(&kind)?;
-    let reg = queries::get(&state.db, id).await?.filter(|r| r.account_id == who.0.account_id).ok_or(ApiError::NotFound("registration"))?;
+    let reg = queries::get(&state.db, id)
+        .await?
+        .filter(|r| r.account_id == who.0.account_id)
+        .ok_or(ApiError::NotFound("registration"))?;
     if reg.status == "approved" {
-        return Err(ApiError::conflict(None, "已审核通过的报名不能更换材料", "Materials of an approved registration cannot change"));
+        return Err(ApiError::conflict(
+            None,
+            "已审核通过的报名不能更换材料",
+            "Materials of an approved registration cannot change",
+        ));
     }
     let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::PayloadTooLarge } else { ApiError::invalid("file", "无法读取上传内容", "The upload could not be read") }
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::invalid("file", "无法读取上传内容", "The upload could not be read")
+        }
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
@@ -370,7 +559,12 @@ async fn upload_file(
             return Ok((StatusCode::CREATED, Json(info)));
         }
     }
-    Err(ApiError::invalid_code("file", "missing_field", "缺少文件字段 file", "Missing form field: file"))
+    Err(ApiError::invalid_code(
+        "file",
+        "missing_field",
+        "缺少文件字段 file",
+        "Missing form field: file",
+    ))
 }
 
 /// The current file of a kind (own registration, or staff — a staff read is audited).
@@ -378,7 +572,11 @@ async fn upload_file(
     params(("id" = i64, Path), ("kind" = String, Path)),
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-async fn download_file(who: SelfOrStaff, State(state): State<AppState>, Path((id, kind)): Path<(i64, String)>) -> ApiResult<Response> {
+async fn download_file(
+    who: SelfOrStaff,
+    State(state): State<AppState>,
+    Path((id, kind)): Path<(i64, String)>,
+) -> ApiResult<Response> {
     let reg = visible(&state, &who, id).await?;
     let kind = parse_kind(&kind)?;
     let f = queries::current_files(&state.db, reg.registration_id)
@@ -387,8 +585,23 @@ async fn download_file(who: SelfOrStaff, State(state): State<AppState>, Path((id
         .find(|f| f.kind == kind.as_str())
         .ok_or(ApiError::NotFound("file"))?;
     if who.is_staff() {
-        audit::record(&state.db, Some(&who.0), "registration.view_file", "registration", Some(&id.to_string()), serde_json::json!({"kind": f.kind})).await?;
+        audit::record(
+            &state.db,
+            Some(&who.0),
+            "registration.view_file",
+            "registration",
+            Some(&id.to_string()),
+            serde_json::json!({"kind": f.kind}),
+        )
+        .await?;
     }
     let bytes = files::load(&state.settings.data_dir, &f.stored_name).await?;
-    Ok(([(header::CONTENT_TYPE, f.content_type), (header::CACHE_CONTROL, "private, no-store".to_owned())], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.content_type),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -61,7 +61,13 @@ pub struct Fields<'a> {
     pub warnings: &'a str,
 }
 
-pub async fn insert(db: &Db, plan: i64, account: i64, f: &Fields<'_>, consent_text: &str) -> sqlx::Result<i64> {
+pub async fn insert(
+    db: &Db,
+    plan: i64,
+    account: i64,
+    f: &Fields<'_>,
+    consent_text: &str,
+) -> sqlx::Result<i64> {
     let now = db::now();
     sqlx::query_scalar(
         "INSERT INTO registration (exam_plan_id, account_id, name, gender, id_type, id_number_enc, \
@@ -129,17 +135,21 @@ pub async fn resubmit(db: &Db, id: i64, f: &Fields<'_>) -> sqlx::Result<()> {
 }
 
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<RegRow>> {
-    sqlx::query_as(&format!("SELECT {REG_COLS} FROM registration WHERE registration_id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {REG_COLS} FROM registration WHERE registration_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 pub async fn for_account(db: &Db, account: i64) -> sqlx::Result<Vec<RegRow>> {
-    sqlx::query_as(&format!("SELECT {REG_COLS} FROM registration WHERE account_id = $1 ORDER BY registration_id DESC"))
-        .bind(account)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {REG_COLS} FROM registration WHERE account_id = $1 ORDER BY registration_id DESC"
+    ))
+    .bind(account)
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn for_plan(db: &Db, plan: i64, status: Option<&str>) -> sqlx::Result<Vec<RegRow>> {
@@ -166,7 +176,12 @@ pub async fn approved_matching(db: &Db, plan: i64, q: &str) -> sqlx::Result<Vec<
     .await
 }
 
-pub async fn exists_for_person(db: &Db, plan: i64, id_hash: &str, except: i64) -> sqlx::Result<bool> {
+pub async fn exists_for_person(
+    db: &Db,
+    plan: i64,
+    id_hash: &str,
+    except: i64,
+) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM registration WHERE exam_plan_id = $1 AND id_number_hash = $2 AND registration_id <> $3",
     )
@@ -179,7 +194,13 @@ pub async fn exists_for_person(db: &Db, plan: i64, id_hash: &str, except: i64) -
 }
 
 /// Records a decision only if the registration is still `submitted`.
-pub async fn decide(db: &Db, id: i64, status: &str, reason: Option<&str>, by: i64) -> sqlx::Result<bool> {
+pub async fn decide(
+    db: &Db,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    by: i64,
+) -> sqlx::Result<bool> {
     let now = db::now();
     let r = sqlx::query(
         "UPDATE registration SET status = $1, review_reason = $2, reviewed_by = $3, reviewed_at = $4, \
@@ -216,7 +237,13 @@ pub struct EventRow {
     pub detail: String,
 }
 
-pub async fn add_event(db: &Db, id: i64, actor: Option<i64>, action: &str, detail: &serde_json::Value) -> sqlx::Result<()> {
+pub async fn add_event(
+    db: &Db,
+    id: i64,
+    actor: Option<i64>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO registration_event (registration_id, at, actor_account_id, action, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(db::now())
@@ -250,7 +277,17 @@ pub struct FileRow {
     pub uploaded_at: String,
 }
 
-pub async fn add_file(db: &Db, reg: i64, kind: &str, stored: &str, content_type: &str, size: i64, sha256: &str, warnings: &str) -> sqlx::Result<i64> {
+#[allow(clippy::too_many_arguments)]
+pub async fn add_file(
+    db: &Db,
+    reg: i64,
+    kind: &str,
+    stored: &str,
+    content_type: &str,
+    size: i64,
+    sha256: &str,
+    warnings: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO registration_file (registration_id, kind, stored_name, content_type, size_bytes, sha256, warnings, uploaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING registration_file_id",

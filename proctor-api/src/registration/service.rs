@@ -47,16 +47,29 @@ pub struct RegistrationForm {
 
 fn text(field: &str, v: &str, max: usize) -> ApiResult<()> {
     if v.trim().is_empty() {
-        return Err(ApiError::invalid_code(field, "required", "此项必填", "This field is required"));
+        return Err(ApiError::invalid_code(
+            field,
+            "required",
+            "此项必填",
+            "This field is required",
+        ));
     }
     if v.chars().count() > max {
-        return Err(ApiError::invalid_code(field, "too_long", format!("最多 {max} 个字符"), format!("At most {max} characters")));
+        return Err(ApiError::invalid_code(
+            field,
+            "too_long",
+            format!("最多 {max} 个字符"),
+            format!("At most {max} characters"),
+        ));
     }
     Ok(())
 }
 
 pub fn valid_phone(p: &str) -> bool {
-    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit()) && p.as_bytes()[1] >= b'3'
+    p.len() == 11
+        && p.starts_with('1')
+        && p.bytes().all(|b| b.is_ascii_digit())
+        && p.as_bytes()[1] >= b'3'
 }
 
 impl RegistrationForm {
@@ -73,20 +86,41 @@ impl RegistrationForm {
         let mut warnings = Vec::new();
         text("name", &self.name, 50)?;
         if !matches!(self.gender.as_str(), "male" | "female") {
-            return Err(ApiError::invalid("gender", "性别须为 male 或 female", "Gender must be male or female"));
+            return Err(ApiError::invalid(
+                "gender",
+                "性别须为 male 或 female",
+                "Gender must be male or female",
+            ));
         }
-        let birth = NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("birth_date", "出生日期格式须为 YYYY-MM-DD", "Birth date must be YYYY-MM-DD"))?;
+        let birth = NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").map_err(|_| {
+            ApiError::invalid(
+                "birth_date",
+                "出生日期格式须为 YYYY-MM-DD",
+                "Birth date must be YYYY-MM-DD",
+            )
+        })?;
         if !valid_phone(&self.phone) {
-            return Err(ApiError::invalid("phone", "请填写 11 位手机号码", "Enter an 11-digit mobile number"));
+            return Err(ApiError::invalid(
+                "phone",
+                "请填写 11 位手机号码",
+                "Enter an 11-digit mobile number",
+            ));
         }
         text("education", &self.education, 50)?;
         text("work_unit", &self.work_unit, 200)?;
         if !(0..=60).contains(&self.years_in_occupation) {
-            return Err(ApiError::invalid("years_in_occupation", "从业年限须为 0–60 年", "Years in the occupation: 0–60"));
+            return Err(ApiError::invalid(
+                "years_in_occupation",
+                "从业年限须为 0–60 年",
+                "Years in the occupation: 0–60",
+            ));
         }
         if self.declared_level != plan.level {
-            return Err(ApiError::invalid("declared_level", "申报等级须与评价计划的等级一致", "The declared level must be the plan's level"));
+            return Err(ApiError::invalid(
+                "declared_level",
+                "申报等级须与评价计划的等级一致",
+                "The declared level must be the plan's level",
+            ));
         }
         match self.id_type.as_str() {
             "resident_id" => {
@@ -97,7 +131,13 @@ impl RegistrationForm {
                 text("id_number", &self.id_number, 30)?;
                 warnings.push("非居民身份证，须人工核验证件 / Not a resident ID card: check the document by hand".to_owned());
             }
-            _ => return Err(ApiError::invalid("id_type", "证件类型须为 resident_id、hmt_permit 或 passport", "ID type must be resident_id, hmt_permit or passport")),
+            _ => {
+                return Err(ApiError::invalid(
+                    "id_type",
+                    "证件类型须为 resident_id、hmt_permit 或 passport",
+                    "ID type must be resident_id, hmt_permit or passport",
+                ));
+            }
         }
         Ok(warnings)
     }
@@ -106,20 +146,35 @@ impl RegistrationForm {
 /// Registration is possible only while the plan is open and inside its window.
 pub fn check_window(plan: &PlanRow) -> ApiResult<()> {
     let now = crate::db::now();
-    if plan.state != "open" || now < plan.registration_opens_at || now > plan.registration_closes_at {
-        return Err(ApiError::conflict(None, "该评价计划当前不在报名期内", "This plan is not open for registration now"));
+    if plan.state != "open" || now < plan.registration_opens_at || now > plan.registration_closes_at
+    {
+        return Err(ApiError::conflict(
+            None,
+            "该评价计划当前不在报名期内",
+            "This plan is not open for registration now",
+        ));
     }
     Ok(())
 }
 
 /// Asks the real-name service and applies the plan's policy: a mismatch under `block`
 /// refuses; otherwise the outcome becomes a warning. `unavailable` is never a pass.
-pub async fn realname(state: &AppState, plan: &PlanRow, name: &str, id_type: &str, id_number: &str, warnings: &mut Vec<String>) -> ApiResult<Verdict> {
+pub async fn realname(
+    state: &AppState,
+    plan: &PlanRow,
+    name: &str,
+    id_type: &str,
+    id_number: &str,
+    warnings: &mut Vec<String>,
+) -> ApiResult<Verdict> {
     if id_type != "resident_id" {
         warnings.push("实名核验待人工完成 / Real-name check left to staff".to_owned());
         return Ok(Verdict::Unavailable);
     }
-    let outcome = crate::identity::adapter(state).await?.verify(name, id_number).await;
+    let outcome = crate::identity::adapter(state)
+        .await?
+        .verify(name, id_number)
+        .await;
     match outcome.verdict {
         Verdict::Match => {}
         Verdict::Mismatch if plan.realname_policy == "block" => {
@@ -133,7 +188,10 @@ pub async fn realname(state: &AppState, plan: &PlanRow, name: &str, id_type: &st
         Verdict::Mismatch => warnings.push("实名核验不一致 / Real-name check: mismatch".to_owned()),
         Verdict::Unavailable => {
             tracing::warn!(detail = %outcome.detail, "real-name service unavailable");
-            warnings.push("实名核验服务不可用，待复核 / Real-name service unavailable: re-check pending".to_owned());
+            warnings.push(
+                "实名核验服务不可用，待复核 / Real-name service unavailable: re-check pending"
+                    .to_owned(),
+            );
         }
     }
     Ok(outcome.verdict)
@@ -160,7 +218,12 @@ pub fn seal(state: &AppState, f: &RegistrationForm) -> ApiResult<Sealed> {
     })
 }
 
-pub fn fields<'a>(f: &'a RegistrationForm, s: &'a Sealed, verdict: Verdict, warnings: &'a str) -> Fields<'a> {
+pub fn fields<'a>(
+    f: &'a RegistrationForm,
+    s: &'a Sealed,
+    verdict: Verdict,
+    warnings: &'a str,
+) -> Fields<'a> {
     Fields {
         name: &f.name,
         gender: &f.gender,
@@ -182,7 +245,12 @@ pub fn fields<'a>(f: &'a RegistrationForm, s: &'a Sealed, verdict: Verdict, warn
 }
 
 /// What the history keeps of a submission: no clear ID or phone numbers.
-pub fn snapshot(f: &RegistrationForm, s: &Sealed, verdict: Verdict, warnings: &[String]) -> serde_json::Value {
+pub fn snapshot(
+    f: &RegistrationForm,
+    s: &Sealed,
+    verdict: Verdict,
+    warnings: &[String],
+) -> serde_json::Value {
     serde_json::json!({
         "name": f.name, "gender": f.gender, "id_type": f.id_type, "id_number": s.id_masked,
         "birth_date": f.birth_date, "phone": s.phone_masked, "education": f.education,
@@ -197,23 +265,56 @@ pub struct Registered {
 }
 
 /// A new candidate: account (the phone number as user name) and registration.
-pub async fn register(state: &AppState, plan_id: i64, mut form: RegistrationForm, password: &str, consent: bool) -> ApiResult<Registered> {
-    let plan = crate::plan::queries::plan(&state.db, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+pub async fn register(
+    state: &AppState,
+    plan_id: i64,
+    mut form: RegistrationForm,
+    password: &str,
+    consent: bool,
+) -> ApiResult<Registered> {
+    let plan = crate::plan::queries::plan(&state.db, plan_id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     check_window(&plan)?;
     form.normalize();
     let mut warnings = form.validate(&plan, chrono::Utc::now().date_naive())?;
     if !consent {
-        return Err(ApiError::invalid_code("consent", "consent_required", "须阅读并同意个人信息处理说明", "You must agree to the personal-information notice"));
+        return Err(ApiError::invalid_code(
+            "consent",
+            "consent_required",
+            "须阅读并同意个人信息处理说明",
+            "You must agree to the personal-information notice",
+        ));
     }
-    crate::auth::password::check_strength(password).map_err(|w| crate::auth::weakness_error("password", w))?;
+    crate::auth::password::check_strength(password)
+        .map_err(|w| crate::auth::weakness_error("password", w))?;
     let sealed = seal(state, &form)?;
     if queries::exists_for_person(&state.db, plan_id, &sealed.id_hash, 0).await? {
-        return Err(ApiError::conflict(Some("id_number"), "该证件号已报名本计划", "This ID number is already registered for this plan"));
+        return Err(ApiError::conflict(
+            Some("id_number"),
+            "该证件号已报名本计划",
+            "This ID number is already registered for this plan",
+        ));
     }
-    if crate::auth::queries::account_by_username(&state.db, &form.phone).await?.is_some() {
-        return Err(ApiError::conflict(Some("phone"), "该手机号已注册，请登录后报名", "This phone number already has an account; sign in to register"));
+    if crate::auth::queries::account_by_username(&state.db, &form.phone)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            Some("phone"),
+            "该手机号已注册，请登录后报名",
+            "This phone number already has an account; sign in to register",
+        ));
     }
-    let verdict = realname(state, &plan, &form.name, &form.id_type, &form.id_number, &mut warnings).await?;
+    let verdict = realname(
+        state,
+        &plan,
+        &form.name,
+        &form.id_type,
+        &form.id_number,
+        &mut warnings,
+    )
+    .await?;
     let pw = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&pw))
         .await
@@ -230,35 +331,80 @@ pub async fn register(state: &AppState, plan_id: i64, mut form: RegistrationForm
     )
     .await?;
     let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
-    let id = queries::insert(&state.db, plan_id, account_id, &fields(&form, &sealed, verdict, &w), CONSENT_TEXT).await?;
+    let id = queries::insert(
+        &state.db,
+        plan_id,
+        account_id,
+        &fields(&form, &sealed, verdict, &w),
+        CONSENT_TEXT,
+    )
+    .await?;
     let snap = snapshot(&form, &sealed, verdict, &warnings);
     queries::add_event(&state.db, id, Some(account_id), "submit", &snap).await?;
     audit::record(&state.db, None, "registration.submit", "registration", Some(&id.to_string()),
         serde_json::json!({"account": account_id, "plan": plan_id, "realname": verdict.as_str(), "consent_at": crate::db::now()})).await?;
-    let account = crate::auth::queries::account_by_id(&state.db, account_id).await?.ok_or(ApiError::NotFound("account"))?;
-    Ok(Registered { registration_id: id, account })
+    let account = crate::auth::queries::account_by_id(&state.db, account_id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    Ok(Registered {
+        registration_id: id,
+        account,
+    })
 }
 
 /// A candidate's corrected submission after a rejection (or before any decision).
-pub async fn resubmit(state: &AppState, user: &AuthUser, id: i64, mut form: RegistrationForm) -> ApiResult<()> {
-    let reg = queries::get(&state.db, id).await?.filter(|r| r.account_id == user.account_id).ok_or(ApiError::NotFound("registration"))?;
+pub async fn resubmit(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    mut form: RegistrationForm,
+) -> ApiResult<()> {
+    let reg = queries::get(&state.db, id)
+        .await?
+        .filter(|r| r.account_id == user.account_id)
+        .ok_or(ApiError::NotFound("registration"))?;
     if !matches!(reg.status.as_str(), "rejected" | "submitted") {
-        return Err(ApiError::conflict(None, "已审核通过的报名不能修改", "An approved registration cannot be changed"));
+        return Err(ApiError::conflict(
+            None,
+            "已审核通过的报名不能修改",
+            "An approved registration cannot be changed",
+        ));
     }
-    let plan = crate::plan::queries::plan(&state.db, reg.exam_plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let plan = crate::plan::queries::plan(&state.db, reg.exam_plan_id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
     check_window(&plan)?;
     form.normalize();
     let mut warnings = form.validate(&plan, chrono::Utc::now().date_naive())?;
     let sealed = seal(state, &form)?;
     if queries::exists_for_person(&state.db, reg.exam_plan_id, &sealed.id_hash, id).await? {
-        return Err(ApiError::conflict(Some("id_number"), "该证件号已报名本计划", "This ID number is already registered for this plan"));
+        return Err(ApiError::conflict(
+            Some("id_number"),
+            "该证件号已报名本计划",
+            "This ID number is already registered for this plan",
+        ));
     }
-    let verdict = realname(state, &plan, &form.name, &form.id_type, &form.id_number, &mut warnings).await?;
+    let verdict = realname(
+        state,
+        &plan,
+        &form.name,
+        &form.id_type,
+        &form.id_number,
+        &mut warnings,
+    )
+    .await?;
     let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
     queries::resubmit(&state.db, id, &fields(&form, &sealed, verdict, &w)).await?;
     let snap = snapshot(&form, &sealed, verdict, &warnings);
     queries::add_event(&state.db, id, Some(user.account_id), "resubmit", &snap).await?;
-    audit::record(&state.db, Some(user), "registration.resubmit", "registration", Some(&id.to_string()),
-        serde_json::json!({"before_status": reg.status, "realname": verdict.as_str()})).await?;
+    audit::record(
+        &state.db,
+        Some(user),
+        "registration.resubmit",
+        "registration",
+        Some(&id.to_string()),
+        serde_json::json!({"before_status": reg.status, "realname": verdict.as_str()}),
+    )
+    .await?;
     Ok(())
 }

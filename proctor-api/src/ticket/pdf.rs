@@ -10,11 +10,32 @@ use subsetter::GlyphRemapper;
 pub const A4: (f32, f32) = (595.28, 841.89);
 
 pub enum Op {
-    Text { x: f32, y: f32, size: f32, text: String },
-    Rect { x: f32, y: f32, w: f32, h: f32 },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        text: String,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+    },
     /// An image added with [`Doc::add_jpeg`], drawn into the box.
-    Image { index: usize, x: f32, y: f32, w: f32, h: f32 },
+    Image {
+        index: usize,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
 }
 
 pub struct Jpeg {
@@ -72,7 +93,8 @@ impl Doc {
             }
             encoded.push(page_texts);
         }
-        let subset = subsetter::subset(font.data, font.index, &remap).map_err(|e| anyhow::anyhow!("font subset: {e}"))?;
+        let subset = subsetter::subset(font.data, font.index, &remap)
+            .map_err(|e| anyhow::anyhow!("font subset: {e}"))?;
         let (font_file, cff) = match sfnt_table(&subset, b"CFF ") {
             Some(t) => (t.to_vec(), true),
             None => (subset.clone(), false),
@@ -83,7 +105,11 @@ impl Doc {
         let pages_id = w.reserve();
         // Font objects.
         let font_file_id = w.stream(
-            &if cff { "/Subtype /CIDFontType0C".to_owned() } else { format!("/Length1 {}", font_file.len()) },
+            &if cff {
+                "/Subtype /CIDFontType0C".to_owned()
+            } else {
+                format!("/Length1 {}", font_file.len())
+            },
             &font_file,
         );
         let ps_name = face
@@ -139,7 +165,10 @@ impl Doc {
                 match op {
                     Op::Text { x, y, size, .. } => {
                         let hex = next_text.next().map(String::as_str).unwrap_or("");
-                        let _ = writeln!(content, "BT /F1 {size:.1} Tf 1 0 0 1 {x:.2} {y:.2} Tm <{hex}> Tj ET");
+                        let _ = writeln!(
+                            content,
+                            "BT /F1 {size:.1} Tf 1 0 0 1 {x:.2} {y:.2} Tm <{hex}> Tj ET"
+                        );
                     }
                     Op::Rect { x, y, w, h } => {
                         let _ = writeln!(content, "{x:.2} {y:.2} {w:.2} {h:.2} re f");
@@ -148,7 +177,10 @@ impl Doc {
                         let _ = writeln!(content, "0.6 w {x1:.2} {y1:.2} m {x2:.2} {y2:.2} l S");
                     }
                     Op::Image { index, x, y, w, h } => {
-                        let _ = writeln!(content, "q {w:.2} 0 0 {h:.2} {x:.2} {y:.2} cm /Im{index} Do Q");
+                        let _ = writeln!(
+                            content,
+                            "q {w:.2} 0 0 {h:.2} {x:.2} {y:.2} cm /Im{index} Do Q"
+                        );
                     }
                 }
             }
@@ -159,9 +191,22 @@ impl Doc {
             )));
         }
         let kids_text: Vec<String> = kids.iter().map(|k| format!("{k} 0 R")).collect();
-        w.set(pages_id, format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids_text.join(" "), kids.len()));
-        w.set(catalog, format!("<< /Type /Catalog /Pages {pages_id} 0 R >>"));
-        let info = w.object(format!("<< /Title <{}> /Producer (proctor-api) >>", utf16_hex(title)));
+        w.set(
+            pages_id,
+            format!(
+                "<< /Type /Pages /Kids [{}] /Count {} >>",
+                kids_text.join(" "),
+                kids.len()
+            ),
+        );
+        w.set(
+            catalog,
+            format!("<< /Type /Catalog /Pages {pages_id} 0 R >>"),
+        );
+        let info = w.object(format!(
+            "<< /Title <{}> /Producer (proctor-api) >>",
+            utf16_hex(title)
+        ));
         Ok(w.finish(catalog, info))
     }
 }
@@ -199,7 +244,11 @@ fn tounicode(map: &BTreeMap<u16, char>) -> String {
         let _ = writeln!(s, "{} beginbfchar", chunk.len());
         for (gid, c) in chunk {
             let mut buf = [0u16; 2];
-            let units: String = c.encode_utf16(&mut buf).iter().map(|u| format!("{u:04X}")).collect();
+            let units: String = c
+                .encode_utf16(&mut buf)
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
             let _ = writeln!(s, "<{gid:04X}> <{units}>");
         }
         s.push_str("endbfchar\n");
@@ -247,7 +296,9 @@ impl Writer {
             out.extend_from_slice(b"\nendobj\n");
         }
         let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", self.objects.len() + 1).as_bytes());
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", self.objects.len() + 1).as_bytes(),
+        );
         for o in offsets {
             out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
         }

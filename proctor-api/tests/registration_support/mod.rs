@@ -29,8 +29,14 @@ impl Standin {
             .spawn()
             .expect("start realname-standin");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("REALNAME_STANDIN_LISTENING ").expect("stand-in banner").to_owned();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("REALNAME_STANDIN_LISTENING ")
+            .expect("stand-in banner")
+            .to_owned();
         Standin { url, child }
     }
 }
@@ -43,11 +49,22 @@ impl Drop for Standin {
 }
 
 pub async fn post(srv: &TestServer, token: &str, path: &str, body: Value) -> reqwest::Response {
-    srv.client.post(srv.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    srv.client
+        .post(srv.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn get(srv: &TestServer, token: &str, path: &str) -> reqwest::Response {
-    srv.client.get(srv.url(path)).bearer_auth(token).send().await.unwrap()
+    srv.client
+        .get(srv.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn use_realname(srv: &TestServer, admin: &str, url: &str, timeout_ms: i64) {
@@ -65,23 +82,35 @@ pub async fn use_realname(srv: &TestServer, admin: &str, url: &str, timeout_ms: 
 /// A level-3 plan (三级/高级工), open for registration now.
 pub async fn open_plan(srv: &TestServer, staff: &str, code: &str, policy: &str) -> i64 {
     let now = chrono::Utc::now();
-    let r = post(srv, staff, "/api/plans", json!({
-        "code": code,
-        "title": "2026年第四季度电工职业技能等级认定",
-        "occupation_code": "6-31-01-03",
-        "occupation_name": "电工",
-        "level": 3,
-        "registration_opens_at": (now - chrono::Duration::days(1)).to_rfc3339(),
-        "registration_closes_at": (now + chrono::Duration::days(10)).to_rfc3339(),
-        "realname_policy": policy,
-        "subjects": [
-            {"kind": "theory", "name": "理论知识", "weight_pct": 30, "pass_score_centi": 6000},
-            {"kind": "skill", "name": "操作技能", "weight_pct": 70, "pass_score_centi": 6000}
-        ]
-    })).await;
+    let r = post(
+        srv,
+        staff,
+        "/api/plans",
+        json!({
+            "code": code,
+            "title": "2026年第四季度电工职业技能等级认定",
+            "occupation_code": "6-31-01-03",
+            "occupation_name": "电工",
+            "level": 3,
+            "registration_opens_at": (now - chrono::Duration::days(1)).to_rfc3339(),
+            "registration_closes_at": (now + chrono::Duration::days(10)).to_rfc3339(),
+            "realname_policy": policy,
+            "subjects": [
+                {"kind": "theory", "name": "理论知识", "weight_pct": 30, "pass_score_centi": 6000},
+                {"kind": "skill", "name": "操作技能", "weight_pct": 70, "pass_score_centi": 6000}
+            ]
+        }),
+    )
+    .await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = post(srv, staff, &format!("/api/plans/{id}/transition"), json!({"to": "open"})).await;
+    let r = post(
+        srv,
+        staff,
+        &format!("/api/plans/{id}/transition"),
+        json!({"to": "open"}),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     id
 }
@@ -100,7 +129,12 @@ pub fn form(name: &str, id: &str, birth: &str, phone: &str, overrides: Value) ->
 }
 
 pub async fn register(srv: &TestServer, plan: i64, body: Value) -> reqwest::Response {
-    srv.client.post(srv.url(&format!("/api/plans/{plan}/registrations"))).json(&body).send().await.unwrap()
+    srv.client
+        .post(srv.url(&format!("/api/plans/{plan}/registrations")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Registers and returns (registration id, candidate token).
@@ -108,7 +142,10 @@ pub async fn register_ok(srv: &TestServer, plan: i64, body: Value) -> (i64, Stri
     let r = register(srv, plan, body).await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     let v: Value = r.json().await.unwrap();
-    (v["registration_id"].as_i64().unwrap(), v["session"]["token"].as_str().unwrap().to_owned())
+    (
+        v["registration_id"].as_i64().unwrap(),
+        v["session"]["token"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// A portrait to the ID-photo standard: 300×400, a plain light background.
@@ -116,14 +153,25 @@ pub fn photo_png() -> Vec<u8> {
     let img = image::RgbImage::from_fn(300, 400, |x, y| {
         let dx = x as i32 - 150;
         let dy = y as i32 - 170;
-        if dx * dx + dy * dy < 70 * 70 || (y > 260 && (60..240).contains(&x)) { image::Rgb([80, 60, 50]) } else { image::Rgb([245, 245, 250]) }
+        if dx * dx + dy * dy < 70 * 70 || (y > 260 && (60..240).contains(&x)) {
+            image::Rgb([80, 60, 50])
+        } else {
+            image::Rgb([245, 245, 250])
+        }
     });
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
 
-pub async fn upload(srv: &TestServer, token: &str, reg: i64, kind: &str, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
+pub async fn upload(
+    srv: &TestServer,
+    token: &str,
+    reg: i64,
+    kind: &str,
+    bytes: Vec<u8>,
+    file_name: &str,
+) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
     let form = reqwest::multipart::Form::new().part("file", part);
     srv.client
@@ -137,10 +185,22 @@ pub async fn upload(srv: &TestServer, token: &str, reg: i64, kind: &str, bytes: 
 
 /// A site with one room of `seats` and a session of the plan in it; returns the session id.
 pub async fn session_with_room(srv: &TestServer, staff: &str, plan: i64, seats: i64) -> i64 {
-    let r = post(srv, staff, "/api/sites", json!({"name": format!("贵阳考点{plan}"), "address": "贵阳市观山湖区林城东路 1 号"})).await;
+    let r = post(
+        srv,
+        staff,
+        "/api/sites",
+        json!({"name": format!("贵阳考点{plan}"), "address": "贵阳市观山湖区林城东路 1 号"}),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let site = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = post(srv, staff, &format!("/api/sites/{site}/rooms"), json!({"name": "第一考场", "seats": seats})).await;
+    let r = post(
+        srv,
+        staff,
+        &format!("/api/sites/{site}/rooms"),
+        json!({"name": "第一考场", "seats": seats}),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let room = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let r = post(srv, staff, &format!("/api/plans/{plan}/sessions"), json!({
