@@ -37,6 +37,12 @@ export default defineConfig({
     swaggerAssets(),
   ],
   resolve: { alias: { '@': join(import.meta.dirname, 'src') } },
+  // vue-i18n's build flags: composition API only, no devtools hooks in production.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   server: {
     proxy: {
       '/api': apiTarget,

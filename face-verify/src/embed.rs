@@ -14,7 +14,10 @@ pub struct Embedding(Vec<f32>);
 impl Embedding {
     pub fn new(values: Vec<f32>) -> Result<Self> {
         if values.len() != EMBEDDING_LEN || values.iter().any(|v| !v.is_finite()) {
-            return Err(FaceError::BadEmbedding { expected: EMBEDDING_LEN, got: values.len() });
+            return Err(FaceError::BadEmbedding {
+                expected: EMBEDDING_LEN,
+                got: values.len(),
+            });
         }
         Ok(Self(values))
     }
@@ -25,7 +28,12 @@ impl Embedding {
 
     /// Euclidean distance; the descriptor was trained so that one person stays below ~0.6.
     pub fn distance(&self, other: &Embedding) -> f32 {
-        self.0.iter().zip(&other.0).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f32>()
+            .sqrt()
     }
 
     pub fn to_le_bytes(&self) -> Vec<u8> {
@@ -34,9 +42,17 @@ impl Embedding {
 
     pub fn from_le_bytes(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != EMBEDDING_LEN * 4 {
-            return Err(FaceError::BadEmbedding { expected: EMBEDDING_LEN, got: bytes.len() / 4 });
+            return Err(FaceError::BadEmbedding {
+                expected: EMBEDDING_LEN,
+                got: bytes.len() / 4,
+            });
         }
-        Self::new(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Self::new(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
     }
 }
 

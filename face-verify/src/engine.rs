@@ -9,7 +9,7 @@ use crate::decode::decode_image;
 use crate::detect::{DetectedFace, detect};
 use crate::embed::{Embedding, describe};
 use crate::error::{FaceError, Result};
-use crate::liveness::{LivenessSignal, estimate};
+use crate::liveness::{LivenessSignal, antispoof, estimate};
 use crate::quality::{Quality, QualityIssue, gate, measure};
 use crate::runtime::Pool;
 use crate::settings::FaceSettings;
@@ -50,12 +50,14 @@ pub struct Verdict {
 pub struct Timings {
     pub detect_onnx: Duration,
     pub embed_onnx: Duration,
+    /// The experimental antispoof model (crop included; zero without the model).
+    pub liveness_onnx: Duration,
     pub total: Duration,
 }
 
 impl Timings {
     pub fn onnx(&self) -> Duration {
-        self.detect_onnx + self.embed_onnx
+        self.detect_onnx + self.embed_onnx + self.liveness_onnx
     }
 
     /// Everything outside ONNX Runtime: resampling, NMS, alignment, quality measures.
@@ -81,7 +83,10 @@ impl FaceEngine {
     /// Loads ONNX Runtime and the models; fails with [`FaceError::NotFound`] naming the set-up
     /// command when something is missing.
     pub fn load(settings: &FaceSettings) -> Result<Self> {
-        Ok(Self { pool: Pool::load(settings)?, settings: settings.clone() })
+        Ok(Self {
+            pool: Pool::load(settings)?,
+            settings: settings.clone(),
+        })
     }
 
     pub fn settings(&self) -> &FaceSettings {
@@ -97,8 +102,16 @@ impl FaceEngine {
     pub fn analyse(&self, image: &RgbImage) -> Result<Analysis> {
         let started = Instant::now();
         let mut models = self.pool.checkout();
-        let (faces, detect_onnx) = detect(&mut models, image, self.settings.detect_min_face, self.settings.detect_max_side)?;
-        let mut timings = Timings { detect_onnx, ..Timings::default() };
+        let (faces, detect_onnx) = detect(
+            &mut models,
+            image,
+            self.settings.detect_min_face,
+            self.settings.detect_max_side,
+        )?;
+        let mut timings = Timings {
+            detect_onnx,
+            ..Timings::default()
+        };
         let Some(main) = faces.first().copied() else {
             timings.total = started.elapsed();
             return Ok(Analysis {
@@ -114,23 +127,37 @@ impl FaceEngine {
         let embed_started = Instant::now();
         let embedding = describe(&mut models, &chip)?;
         timings.embed_onnx = embed_started.elapsed();
+        let liveness_started = Instant::now();
+        let model_liveness = antispoof(&mut models, image, &main)?;
+        timings.liveness_onnx = liveness_started.elapsed();
         drop(models);
         let quality = measure(&main, &chip);
-        let liveness = estimate(&chip, &quality);
-        let others = faces[1..].iter().filter(|f| self.counts_as_extra_face(f)).count();
+        let liveness = model_liveness.unwrap_or_else(|| estimate(&chip, &quality));
+        let others = faces[1..]
+            .iter()
+            .filter(|f| self.counts_as_extra_face(f))
+            .count();
         let issue = if others > 0 {
             Some(QualityIssue::MultipleFaces { count: others + 1 })
         } else {
             gate(&quality, &self.settings)
         };
         timings.total = started.elapsed();
-        Ok(Analysis { faces, embedding: Some(embedding), quality: Some(quality), liveness: Some(liveness), issue, timings })
+        Ok(Analysis {
+            faces,
+            embedding: Some(embedding),
+            quality: Some(quality),
+            liveness: Some(liveness),
+            issue,
+            timings,
+        })
     }
 
     /// A second face counts when the detector is sure of it and it is big enough to be a
     /// person in the room rather than a face on a poster far behind.
     fn counts_as_extra_face(&self, face: &DetectedFace) -> bool {
-        face.score >= self.settings.extra_face_min_score && face.width().max(face.height()) >= self.settings.min_face_px * 0.5
+        face.score >= self.settings.extra_face_min_score
+            && face.width().max(face.height()) >= self.settings.min_face_px * 0.5
     }
 
     /// Enrols a reference photo; any failed gate is an error ([`FaceError::Rejected`]).
@@ -144,7 +171,11 @@ impl FaceEngine {
             return Err(FaceError::Rejected(issue));
         }
         match (analysis.embedding, analysis.quality, analysis.liveness) {
-            (Some(embedding), Some(quality), Some(liveness)) => Ok(Enrollment { embedding, quality, liveness }),
+            (Some(embedding), Some(quality), Some(liveness)) => Ok(Enrollment {
+                embedding,
+                quality,
+                liveness,
+            }),
             _ => Err(FaceError::Rejected(QualityIssue::NoFace)),
         }
     }

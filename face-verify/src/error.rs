@@ -29,7 +29,11 @@ pub enum FaceError {
     NotAnImage,
     /// The image header announces more pixels than allowed; nothing was decoded.
     #[error("image is {width}x{height}; at most {max_pixels} pixels are accepted")]
-    ImageTooLarge { width: u32, height: u32, max_pixels: u64 },
+    ImageTooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
     /// The image is damaged or truncated.
     #[error("image is corrupt or truncated: {0}")]
     CorruptImage(String),

@@ -8,12 +8,14 @@
 //! ## What it owns
 //! - The models' run-time side: [`FaceEngine::load`] opens ONNX Runtime (a shared library,
 //!   loaded dynamically) and the four `.onnx` files. Nothing is downloaded at run time; the
-//!   files are put in place by `deploy/setup.d/40-face-models.sh` (run by `./dev.sh setup`):
+//!   files (plus the optional `antispoof.onnx`) are put in place by
+//!   `deploy/setup.d/40-face-models.sh` (run by `./dev.sh setup`):
 //!   `PROCTOR_MODEL_DIR` (default `<repo>/models`) and `ORT_DYLIB_PATH` (default
 //!   `/usr/local/lib/onnxruntime/libonnxruntime.so.1.31.1`).
 //! - Quality gates with typed reasons ([`QualityIssue`]): no face, several faces, face too
 //!   small, too blurred, too dark or bright, head turned too far.
-//! - An experimental liveness number ([`LivenessSignal`]) that is recorded, never used to reject.
+//! - An experimental liveness number ([`LivenessSignal`]): Human's antispoof model when
+//!   `antispoof.onnx` is present and enabled, else a heuristic. Recorded, never used to reject.
 //!
 //! Enrolment records, photos, retries and manual review belong to the API crate.
 //!

@@ -1,13 +1,69 @@
 //! EXPERIMENTAL liveness signal. Recorded beside each check, never used to reject.
 //!
-//! No anti-spoofing model is available without a TensorFlow conversion step (Human's
-//! antispoof model ships only as a TFJS graph), so this is a documented heuristic over the
-//! aligned face: a photo of a screen or a print tends to lose fine texture and colour
-//! variation relative to a live face under the same camera. The score has NOT been measured
-//! against spoof attempts; treat it as a number to log and calibrate later.
+//! With `antispoof.onnx` present (set-up rebuilds it from Human's antispoof model) the signal
+//! is that model's "real face" probability on a 128x128 crop of the face box enlarged 1.4x,
+//! the crop Human feeds it. Without the file it is a heuristic over the aligned face (a photo
+//! of a screen or a print tends to lose fine texture and colour variation). Neither has been
+//! measured here against spoof attempts: log the number, calibrate before using it.
+
+use image::RgbImage;
 
 use crate::align::{CHIP_SIZE, Chip};
+use crate::detect::DetectedFace;
+use crate::error::Result;
 use crate::quality::Quality;
+use crate::runtime::{Models, run};
+use crate::sample::resample_rect;
+
+const ANTISPOOF_SIZE: usize = 128;
+const ANTISPOOF_ENLARGE: f32 = 1.4;
+
+/// Runs the antispoof model when it is loaded; `None` means "use the heuristic".
+pub(crate) fn antispoof(
+    models: &mut Models,
+    img: &RgbImage,
+    face: &DetectedFace,
+) -> Result<Option<LivenessSignal>> {
+    let Some(session) = models.antispoof.as_mut() else {
+        return Ok(None);
+    };
+    let side = face.width().max(face.height()) * ANTISPOOF_ENLARGE;
+    let cx = (face.bbox[0] + face.bbox[2]) / 2.0;
+    let cy = (face.bbox[1] + face.bbox[3]) / 2.0;
+    let rect = (cx - side / 2.0, cy - side / 2.0, side, side);
+    let mut data = vec![0.0f32; ANTISPOOF_SIZE * ANTISPOOF_SIZE * 3];
+    resample_rect(
+        img,
+        rect,
+        ANTISPOOF_SIZE,
+        ANTISPOOF_SIZE,
+        4,
+        true,
+        |x, y, p| {
+            let i = (y * ANTISPOOF_SIZE + x) * 3;
+            data[i] = p[0] / 255.0;
+            data[i + 1] = p[1] / 255.0;
+            data[i + 2] = p[2] / 255.0;
+        },
+    );
+    let out = run(
+        session,
+        "antispoof",
+        "image",
+        [1, ANTISPOOF_SIZE, ANTISPOOF_SIZE, 3],
+        data,
+        &["real"],
+    )?;
+    let score = out
+        .first()
+        .and_then(|o| o.data.first().copied())
+        .unwrap_or(0.0);
+    Ok(Some(LivenessSignal {
+        method: "human-antispoof-3.3.6",
+        score,
+        experimental: true,
+    }))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LivenessSignal {
@@ -36,5 +92,9 @@ pub fn estimate(chip: &Chip, quality: &Quality) -> LivenessSignal {
     let spread = ((sq / n as f64 - mean * mean).max(0.0)).sqrt() as f32;
     let texture = (quality.sharpness / 200.0).min(1.0);
     let colour = (spread / 20.0).min(1.0);
-    LivenessSignal { method: "chip-texture-colour-v0", score: 0.5 * texture + 0.5 * colour, experimental: true }
+    LivenessSignal {
+        method: "chip-texture-colour-v0",
+        score: 0.5 * texture + 0.5 * colour,
+        experimental: true,
+    }
 }

@@ -24,12 +24,27 @@ impl fmt::Display for QualityIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoFace => write!(f, "no face found"),
-            Self::MultipleFaces { count } => write!(f, "{count} faces in the picture; exactly one is needed"),
-            Self::FaceTooSmall { size_px, min_px } => write!(f, "face too small ({size_px:.0} px, need {min_px:.0})"),
-            Self::TooBlurred { sharpness, min } => write!(f, "face too blurred (sharpness {sharpness:.1}, need {min:.1})"),
-            Self::TooDark { brightness, min } => write!(f, "face too dark (brightness {brightness:.0}, need {min:.0})"),
-            Self::TooBright { brightness, max } => write!(f, "face too bright (brightness {brightness:.0}, max {max:.0})"),
-            Self::HeadTurned { yaw, pitch } => write!(f, "head turned too far (yaw {yaw:.2}, pitch {pitch:.2})"),
+            Self::MultipleFaces { count } => {
+                write!(f, "{count} faces in the picture; exactly one is needed")
+            }
+            Self::FaceTooSmall { size_px, min_px } => {
+                write!(f, "face too small ({size_px:.0} px, need {min_px:.0})")
+            }
+            Self::TooBlurred { sharpness, min } => write!(
+                f,
+                "face too blurred (sharpness {sharpness:.1}, need {min:.1})"
+            ),
+            Self::TooDark { brightness, min } => write!(
+                f,
+                "face too dark (brightness {brightness:.0}, need {min:.0})"
+            ),
+            Self::TooBright { brightness, max } => write!(
+                f,
+                "face too bright (brightness {brightness:.0}, max {max:.0})"
+            ),
+            Self::HeadTurned { yaw, pitch } => {
+                write!(f, "head turned too far (yaw {yaw:.2}, pitch {pitch:.2})")
+            }
         }
     }
 }
@@ -74,7 +89,11 @@ pub fn measure(face: &DetectedFace, chip: &Chip) -> Quality {
         for x in MARGIN..CHIP_SIZE - MARGIN {
             let c = chip.grey(x, y);
             sum += f64::from(c);
-            let lap = chip.grey(x - 1, y) + chip.grey(x + 1, y) + chip.grey(x, y - 1) + chip.grey(x, y + 1) - 4.0 * c;
+            let lap = chip.grey(x - 1, y)
+                + chip.grey(x + 1, y)
+                + chip.grey(x, y - 1)
+                + chip.grey(x, y + 1)
+                - 4.0 * c;
             lap_sum += f64::from(lap);
             lap_sq += f64::from(lap * lap);
             count += 1;
@@ -95,19 +114,34 @@ pub fn measure(face: &DetectedFace, chip: &Chip) -> Quality {
 /// The first gate the face fails, if any (size, then pose, then light, then blur).
 pub fn gate(q: &Quality, settings: &FaceSettings) -> Option<QualityIssue> {
     if q.face_px < settings.min_face_px {
-        return Some(QualityIssue::FaceTooSmall { size_px: q.face_px, min_px: settings.min_face_px });
+        return Some(QualityIssue::FaceTooSmall {
+            size_px: q.face_px,
+            min_px: settings.min_face_px,
+        });
     }
     if q.yaw.abs() > settings.max_yaw || q.pitch.abs() > settings.max_pitch {
-        return Some(QualityIssue::HeadTurned { yaw: q.yaw, pitch: q.pitch });
+        return Some(QualityIssue::HeadTurned {
+            yaw: q.yaw,
+            pitch: q.pitch,
+        });
     }
     if q.brightness < settings.min_brightness {
-        return Some(QualityIssue::TooDark { brightness: q.brightness, min: settings.min_brightness });
+        return Some(QualityIssue::TooDark {
+            brightness: q.brightness,
+            min: settings.min_brightness,
+        });
     }
     if q.brightness > settings.max_brightness {
-        return Some(QualityIssue::TooBright { brightness: q.brightness, max: settings.max_brightness });
+        return Some(QualityIssue::TooBright {
+            brightness: q.brightness,
+            max: settings.max_brightness,
+        });
     }
     if q.sharpness < settings.min_sharpness {
-        return Some(QualityIssue::TooBlurred { sharpness: q.sharpness, min: settings.min_sharpness });
+        return Some(QualityIssue::TooBlurred {
+            sharpness: q.sharpness,
+            min: settings.min_sharpness,
+        });
     }
     None
 }
@@ -120,12 +154,20 @@ mod tests {
         DetectedFace {
             bbox: [0.0, 0.0, 100.0, 100.0],
             score: 0.99,
-            landmarks: [[30.0, 40.0], [70.0, 40.0], [nose_x, 60.0], [35.0, 80.0], [65.0, 80.0]],
+            landmarks: [
+                [30.0, 40.0],
+                [70.0, 40.0],
+                [nose_x, 60.0],
+                [35.0, 80.0],
+                [65.0, 80.0],
+            ],
         }
     }
 
     fn textured_chip() -> Chip {
-        let rgb = (0..CHIP_SIZE * CHIP_SIZE * 3).map(|i| if (i / 3) % 2 == 0 { 90.0 } else { 170.0 }).collect();
+        let rgb = (0..CHIP_SIZE * CHIP_SIZE * 3)
+            .map(|i| if (i / 3) % 2 == 0 { 90.0 } else { 170.0 })
+            .collect();
         Chip { rgb }
     }
 
@@ -136,7 +178,13 @@ mod tests {
         assert!(frontal.yaw.abs() < 0.01, "{frontal:?}");
         assert_eq!(gate(&frontal, &settings), None);
         let turned = measure(&face(72.0), &textured_chip());
-        assert!(matches!(gate(&turned, &settings), Some(QualityIssue::HeadTurned { .. })), "{turned:?}");
+        assert!(
+            matches!(
+                gate(&turned, &settings),
+                Some(QualityIssue::HeadTurned { .. })
+            ),
+            "{turned:?}"
+        );
     }
 
     #[test]
@@ -144,6 +192,9 @@ mod tests {
         let mut small = face(50.0);
         small.bbox = [0.0, 0.0, 20.0, 20.0];
         let q = measure(&small, &textured_chip());
-        assert!(matches!(gate(&q, &FaceSettings::default()), Some(QualityIssue::FaceTooSmall { .. })));
+        assert!(matches!(
+            gate(&q, &FaceSettings::default()),
+            Some(QualityIssue::FaceTooSmall { .. })
+        ));
     }
 }

@@ -18,12 +18,17 @@ pub(crate) const PNET_FILE: &str = "mtcnn_pnet.onnx";
 pub(crate) const RNET_FILE: &str = "mtcnn_rnet.onnx";
 pub(crate) const ONET_FILE: &str = "mtcnn_onet.onnx";
 pub(crate) const DESCRIPTOR_FILE: &str = "face_descriptor.onnx";
+/// Optional: without it the liveness signal falls back to a heuristic.
+pub(crate) const ANTISPOOF_FILE: &str = "antispoof.onnx";
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
 fn environment(lib: &Path) -> Result<&'static Environment> {
     if !lib.is_file() {
-        return Err(FaceError::NotFound { what: "ONNX Runtime library", path: lib.to_path_buf() });
+        return Err(FaceError::NotFound {
+            what: "ONNX Runtime library",
+            path: lib.to_path_buf(),
+        });
     }
     let result = ENVIRONMENT.get_or_init(|| {
         ort::init_from(lib)
@@ -32,7 +37,10 @@ fn environment(lib: &Path) -> Result<&'static Environment> {
             .build()
             .map_err(|e| e.to_string())
     });
-    result.as_ref().map_err(|reason| FaceError::Runtime { path: lib.to_path_buf(), reason: reason.clone() })
+    result.as_ref().map_err(|reason| FaceError::Runtime {
+        path: lib.to_path_buf(),
+        reason: reason.clone(),
+    })
 }
 
 /// One full set of sessions: the three MTCNN stages and the descriptor.
@@ -41,6 +49,7 @@ pub(crate) struct Models {
     pub rnet: Session,
     pub onet: Session,
     pub descriptor: Session,
+    pub antispoof: Option<Session>,
 }
 
 impl Models {
@@ -50,14 +59,27 @@ impl Models {
             rnet: session(env, settings, RNET_FILE, "mtcnn rnet")?,
             onet: session(env, settings, ONET_FILE, "mtcnn onet")?,
             descriptor: session(env, settings, DESCRIPTOR_FILE, "face descriptor")?,
+            antispoof: if settings.antispoof && settings.model_path(ANTISPOOF_FILE).is_file() {
+                Some(session(env, settings, ANTISPOOF_FILE, "antispoof")?)
+            } else {
+                None
+            },
         })
     }
 }
 
-fn session(env: &Environment, settings: &FaceSettings, file: &str, model: &'static str) -> Result<Session> {
+fn session(
+    env: &Environment,
+    settings: &FaceSettings,
+    file: &str,
+    model: &'static str,
+) -> Result<Session> {
     let path = settings.model_path(file);
     if !path.is_file() {
-        return Err(FaceError::NotFound { what: model_what(model), path });
+        return Err(FaceError::NotFound {
+            what: model_what(model),
+            path,
+        });
     }
     let fail = |reason: String| FaceError::Model { model, reason };
     Session::builder(env)
@@ -75,6 +97,7 @@ fn session(env: &Environment, settings: &FaceSettings, file: &str, model: &'stat
 fn model_what(model: &'static str) -> &'static str {
     match model {
         "face descriptor" => "face descriptor model",
+        "antispoof" => "antispoof model",
         _ => "MTCNN detector model",
     }
 }
@@ -90,7 +113,10 @@ impl Pool {
         let workers = (0..settings.workers.max(1))
             .map(|_| Models::load(env, settings))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { free: Mutex::new(workers), returned: Condvar::new() })
+        Ok(Self {
+            free: Mutex::new(workers),
+            returned: Condvar::new(),
+        })
     }
 
     /// Blocks until a worker is free.
@@ -98,16 +124,24 @@ impl Pool {
         let mut free = lock(&self.free);
         loop {
             if let Some(models) = free.pop() {
-                return Checkout { pool: self, models: Some(models) };
+                return Checkout {
+                    pool: self,
+                    models: Some(models),
+                };
             }
-            free = self.returned.wait(free).unwrap_or_else(|poisoned| poisoned.into_inner());
+            free = self
+                .returned
+                .wait(free)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave the Vec half-updated; keep serving.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub(crate) struct Checkout<'p> {
@@ -152,17 +186,24 @@ pub(crate) fn run(
     data: Vec<f32>,
     outputs: &[&str],
 ) -> Result<Vec<Output>> {
-    let fail = |e: ort::Error| FaceError::Model { model, reason: e.to_string() };
+    let fail = |e: ort::Error| FaceError::Model {
+        model,
+        reason: e.to_string(),
+    };
     let tensor = ort::value::Tensor::from_array((shape, data)).map_err(fail)?;
     let result = session.run(ort::inputs![input => tensor]).map_err(fail)?;
     outputs
         .iter()
         .map(|name| {
-            let value = result
-                .get(*name)
-                .ok_or_else(|| FaceError::Model { model, reason: format!("no output named {name}") })?;
+            let value = result.get(*name).ok_or_else(|| FaceError::Model {
+                model,
+                reason: format!("no output named {name}"),
+            })?;
             let (shape, data) = value.try_extract_tensor::<f32>().map_err(fail)?;
-            Ok(Output { shape: shape.to_vec(), data: data.to_vec() })
+            Ok(Output {
+                shape: shape.to_vec(),
+                data: data.to_vec(),
+            })
         })
         .collect()
 }

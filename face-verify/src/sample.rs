@@ -27,7 +27,11 @@ pub fn bilinear(img: &RgbImage, u: f32, v: f32, zero_outside: bool) -> [f32; 3] 
         let xi = xi.clamp(0, w - 1) as usize;
         let yi = yi.clamp(0, h - 1) as usize;
         let i = (yi * w as usize + xi) * 3;
-        [f32::from(raw[i]), f32::from(raw[i + 1]), f32::from(raw[i + 2])]
+        [
+            f32::from(raw[i]),
+            f32::from(raw[i + 1]),
+            f32::from(raw[i + 2]),
+        ]
     };
     let a = fetch(x0, y0);
     let b = fetch(x0 + 1, y0);

@@ -16,7 +16,7 @@ fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
     let mut bytes = common::jpeg(&frame);
     let sof = bytes
         .windows(2)
-        .position(|w| w[0] == 0xFF && matches!(w[1], 0xC0 | 0xC1 | 0xC2))
+        .position(|w| w[0] == 0xFF && matches!(w[1], 0xC0..=0xC2))
         .expect("a JPEG frame header");
     bytes[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
     bytes[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
@@ -28,7 +28,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -56,7 +60,13 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
 fn fifty_megapixel_pictures_are_refused_from_their_header() {
     for bytes in [jpeg_claiming(8660, 5774), png_claiming(8660, 5774)] {
         match decode_image(&bytes, &settings()).map(|i| i.dimensions()) {
-            Err(e @ FaceError::ImageTooLarge { width: 8660, height: 5774, .. }) => assert!(e.is_client_error()),
+            Err(
+                e @ FaceError::ImageTooLarge {
+                    width: 8660,
+                    height: 5774,
+                    ..
+                },
+            ) => assert!(e.is_client_error()),
             other => panic!("expected ImageTooLarge, got {other:?}"),
         }
     }
@@ -110,11 +120,19 @@ fn jpeg_header_with_garbage_after_it_is_corrupt() {
 
 #[test]
 fn non_image_uploads_are_not_images() {
-    let inputs: [&[u8]; 4] = [b"", b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n", b"hello, this is plain text", &[0u8; 1024]];
+    let inputs: [&[u8]; 4] = [
+        b"",
+        b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n",
+        b"hello, this is plain text",
+        &[0u8; 1024],
+    ];
     for bytes in inputs {
         match decode_image(bytes, &settings()).map(|i| i.dimensions()) {
             Err(e @ FaceError::NotAnImage) => assert!(e.is_client_error()),
-            other => panic!("expected NotAnImage for {:?}, got {other:?}", &bytes[..bytes.len().min(8)]),
+            other => panic!(
+                "expected NotAnImage for {:?}, got {other:?}",
+                &bytes[..bytes.len().min(8)]
+            ),
         }
     }
 }
@@ -132,9 +150,16 @@ fn uploads_over_the_byte_limit_are_refused_before_decoding() {
 #[test]
 fn engine_reports_bad_uploads_as_errors_not_verdicts() {
     let engine = common::engine();
-    let enrolled = engine.enroll(&common::celebrity("img1.jpg")).expect("enrol").embedding;
-    let err = engine.verify(&enrolled, &png_claiming(8660, 5774)).expect_err("refused");
+    let enrolled = engine
+        .enroll(&common::celebrity("img1.jpg"))
+        .expect("enrol")
+        .embedding;
+    let err = engine
+        .verify(&enrolled, &png_claiming(8660, 5774))
+        .expect_err("refused");
     assert!(matches!(err, FaceError::ImageTooLarge { .. }), "{err:?}");
-    let err = engine.verify(&enrolled, b"not an image").expect_err("refused");
+    let err = engine
+        .verify(&enrolled, b"not an image")
+        .expect_err("refused");
     assert!(matches!(err, FaceError::NotAnImage), "{err:?}");
 }

@@ -13,7 +13,10 @@ fn missing_model_directory_names_the_setup_command() {
     assert!(matches!(err, FaceError::NotFound { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("./dev.sh setup"), "{message}");
-    assert!(message.contains(empty.path().to_str().unwrap()), "{message}");
+    assert!(
+        message.contains(empty.path().to_str().unwrap()),
+        "{message}"
+    );
     assert!(SETUP_COMMAND.contains("40-face-models.sh"));
 }
 
@@ -23,6 +26,15 @@ fn missing_runtime_library_names_the_setup_command() {
     let mut settings = common::settings();
     settings.onnxruntime_lib = empty.path().join("libonnxruntime.so.1.31.1");
     let err = FaceEngine::load(&settings).err().expect("load must fail");
-    assert!(matches!(err, FaceError::NotFound { what: "ONNX Runtime library", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            FaceError::NotFound {
+                what: "ONNX Runtime library",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("./dev.sh setup"));
 }

@@ -17,7 +17,9 @@ fn picture_without_a_face_gives_the_no_face_reason() {
         Err(FaceError::Rejected(QualityIssue::NoFace)) => {}
         other => panic!("expected NoFace, got {other:?}"),
     }
-    let enrolled = engine.enroll(&common::celebrity("img1.jpg")).expect("enrol img1");
+    let enrolled = engine
+        .enroll(&common::celebrity("img1.jpg"))
+        .expect("enrol img1");
     let verdict = engine.verify(&enrolled.embedding, &bytes).expect("verify");
     assert!(!verdict.matched);
     assert_eq!(verdict.faces, 0);

@@ -6,7 +6,9 @@ mod common;
 use face_verify::{FaceError, QualityIssue, RgbImage};
 
 fn frame() -> RgbImage {
-    let photo = common::engine().decode(&common::celebrity("img1.jpg")).expect("decode");
+    let photo = common::engine()
+        .decode(&common::celebrity("img1.jpg"))
+        .expect("decode");
     common::letterbox(&photo, 640, 480)
 }
 
@@ -27,19 +29,33 @@ fn the_unmodified_photo_passes_every_gate() {
 fn a_dark_face_is_too_dark() {
     let mut image = frame();
     image.pixels_mut().for_each(|p| p.0 = p.0.map(|v| v / 8));
-    assert!(matches!(issue_of(&image), Some(QualityIssue::TooDark { .. })), "{:?}", issue_of(&image));
+    assert!(
+        matches!(issue_of(&image), Some(QualityIssue::TooDark { .. })),
+        "{:?}",
+        issue_of(&image)
+    );
 }
 
 #[test]
 fn an_overexposed_face_is_too_bright() {
     let mut image = frame();
     // Washed out: a third of the contrast, pushed towards white.
-    image.pixels_mut().for_each(|p| p.0 = p.0.map(|v| 255 - (255 - v) / 3));
-    assert!(matches!(issue_of(&image), Some(QualityIssue::TooBright { .. })), "{:?}", issue_of(&image));
+    image
+        .pixels_mut()
+        .for_each(|p| p.0 = p.0.map(|v| 255 - (255 - v) / 3));
+    assert!(
+        matches!(issue_of(&image), Some(QualityIssue::TooBright { .. })),
+        "{:?}",
+        issue_of(&image)
+    );
 }
 
 #[test]
 fn a_blurred_face_is_too_blurred() {
     let image = image::imageops::blur(&frame(), 3.0);
-    assert!(matches!(issue_of(&image), Some(QualityIssue::TooBlurred { .. })), "{:?}", issue_of(&image));
+    assert!(
+        matches!(issue_of(&image), Some(QualityIssue::TooBlurred { .. })),
+        "{:?}",
+        issue_of(&image)
+    );
 }

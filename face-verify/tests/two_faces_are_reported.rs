@@ -13,9 +13,14 @@ fn two_faces_give_the_multiple_faces_reason() {
         Err(FaceError::Rejected(QualityIssue::MultipleFaces { count })) => assert_eq!(count, 2),
         other => panic!("expected MultipleFaces, got {other:?}"),
     }
-    let enrolled = engine.enroll(&common::celebrity("img1.jpg")).expect("enrol img1");
+    let enrolled = engine
+        .enroll(&common::celebrity("img1.jpg"))
+        .expect("enrol img1");
     let verdict = engine.verify(&enrolled.embedding, &couple).expect("verify");
     assert!(!verdict.matched);
     assert_eq!(verdict.distance, None);
-    assert_eq!(verdict.reason, Some(QualityIssue::MultipleFaces { count: 2 }));
+    assert_eq!(
+        verdict.reason,
+        Some(QualityIssue::MultipleFaces { count: 2 })
+    );
 }

@@ -16,11 +16,20 @@ async fn concurrent_verifications_from_spawn_blocking_agree() {
             .expect("enrol")
             .embedding
     };
-    let probes = [("img2.jpg", true), ("img3.jpg", false), ("img2.jpg", true), ("img3.jpg", false)];
+    let probes = [
+        ("img2.jpg", true),
+        ("img3.jpg", false),
+        ("img2.jpg", true),
+        ("img3.jpg", false),
+    ];
     let tasks: Vec<_> = probes
         .iter()
         .map(|(file, _)| {
-            let (engine, enrolled, bytes) = (Arc::clone(&engine), enrolled.clone(), common::celebrity(file));
+            let (engine, enrolled, bytes) = (
+                Arc::clone(&engine),
+                enrolled.clone(),
+                common::celebrity(file),
+            );
             tokio::task::spawn_blocking(move || engine.verify(&enrolled, &bytes))
         })
         .collect();

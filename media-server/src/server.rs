@@ -114,7 +114,8 @@ impl MediaServer {
         self.call(move |sfu, now| sfu.close(now, id, &claims)).await?
     }
 
-    pub async fn trickle(&self, claims: MediaClaims, id: SessionId, frag: String) -> Result<()> {
+    /// Trickle or ICE restart; `Some(sdpfrag)` answers a restart.
+    pub async fn trickle(&self, claims: MediaClaims, id: SessionId, frag: String) -> Result<Option<String>> {
         self.call(move |sfu, now| sfu.trickle(now, id, &claims, &frag)).await?
     }
 

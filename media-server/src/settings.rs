@@ -19,7 +19,8 @@ pub struct MediaSettings {
     /// External port when a port-forward maps a different port; defaults to the bound port.
     #[serde(default)]
     pub public_port: Option<u16>,
-    /// HMAC key shared with proctor-api for media tokens.
+    /// HMAC key shared with proctor-api for media tokens (a string in config files).
+    #[serde(deserialize_with = "key_bytes")]
     pub token_key: Vec<u8>,
     /// TURN relay handed out for networks that block UDP.
     #[serde(default)]
@@ -27,6 +28,20 @@ pub struct MediaSettings {
     /// Most tiles one wall session carries.
     #[serde(default = "default_wall_tiles")]
     pub max_wall_tiles: usize,
+}
+
+/// Accept the key as a string (config files, env) or as a byte array.
+fn key_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Key {
+        Text(String),
+        Bytes(Vec<u8>),
+    }
+    Ok(match Key::deserialize(d)? {
+        Key::Text(s) => s.into_bytes(),
+        Key::Bytes(b) => b,
+    })
 }
 
 fn default_wall_tiles() -> usize {
@@ -98,5 +113,31 @@ impl fmt::Debug for TurnSettings {
             .field("shared_secret", &"<hidden>")
             .field("ttl_secs", &self.ttl_secs)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_deserialize_with_string_key_and_defaults() {
+        let s: MediaSettings = serde_json::from_value(serde_json::json!({
+            "udp_bind": "0.0.0.0:8443",
+            "public_ip": "203.0.113.7",
+            "token_key": "0123456789abcdef0123",
+            "turn": { "urls": ["turn:turn.example:3478"], "shared_secret": "s" }
+        }))
+        .unwrap();
+        assert_eq!(s.token_key, b"0123456789abcdef0123");
+        assert_eq!(s.max_wall_tiles, 36);
+        assert_eq!(s.turn.as_ref().unwrap().ttl_secs, 3600);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn short_key_is_rejected_at_start_up() {
+        let s = MediaSettings::new("127.0.0.1:0".parse().unwrap(), b"short".to_vec());
+        assert!(matches!(s.validate(), Err(Error::Settings(_))));
     }
 }

@@ -114,8 +114,22 @@ impl Settings {
         } else if std::env::var("PROCTOR_CONFIG").is_ok() {
             return Err(format!("config file {file} (from PROCTOR_CONFIG) does not exist"));
         }
+        // Only keys this struct knows are taken from the environment, so that unrelated
+        // PROCTOR_* variables (a test harness's PROCTOR_BIN, say) are not a start-up error,
+        // while a typo in the TOML file still is.
+        let known: Vec<String> = match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
         fig = fig
-            .merge(Env::prefixed("PROCTOR_").ignore(&["config"]).split("__"))
+            .merge(
+                Env::prefixed("PROCTOR_")
+                    .filter(move |k| {
+                        let top = k.as_str().split("__").next().unwrap_or("").to_ascii_lowercase();
+                        known.contains(&top)
+                    })
+                    .split("__"),
+            )
             .merge(Env::raw().only(&["database_url"]));
         let s: Settings = fig.extract().map_err(|e| format!("invalid settings: {e}"))?;
         s.validate()?;

@@ -77,6 +77,14 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
     // A module of a later release says so instead of showing made-up data.
     await staff.getByTestId('nav-registration').click()
     await staff.getByTestId('coming-soon').waitFor()
+
+    // Staff may edit the organisation profile too.
+    await staff.getByTestId('nav-org').click()
+    await staff.waitForURL('**/app/staff/org')
+    await staff.getByTestId('org-name').fill('考务人员维护的鉴定中心')
+    const saved = staff.waitForResponse((r) => r.url().endsWith('/api/org') && r.request().method() === 'PUT')
+    await staff.getByTestId('org-save').click()
+    assert.equal((await saved).status(), 200)
   })
 
   await withScreenshotOnFailure(admin, 'admin-disables-user', async () => {
@@ -88,7 +96,10 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
   })
 
   await withScreenshotOnFailure(staff, 'disabled-staff-login', async () => {
-    await staff.evaluate(() => localStorage.removeItem('proctor.token'))
+    // Disabling revoked the open session: the next signed-in call sends staff to sign-in.
+    await staff.getByTestId('nav-audit').click()
+    await staff.waitForURL('**/app/login?**expired=1**')
+    assert.equal(await staff.evaluate(() => localStorage.getItem('proctor.token')), null)
     await signIn(staff, server.url, 'kaowu01', staffPassword)
     await staff.getByTestId('login-error').waitFor()
     assert.match(staff.url(), /\/app\/login/)

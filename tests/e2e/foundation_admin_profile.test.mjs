@@ -96,6 +96,12 @@ test('admin changes the forced password, edits the organisation profile, public 
       assert.ok(publicText.includes(profile[field]), `public page shows ${field}: ${profile[field]}`)
     }
     assert.equal(await page.locator('b', { hasText: `bold-${stamp}` }).count(), 0, 'markup in the profile is escaped')
+
+    // The audit log lists the password change and the profile edit.
+    await page.goto(`${server.url}/app/admin/audit`)
+    const audit = page.getByTestId('audit-table')
+    await audit.getByText('修改机构信息').first().waitFor()
+    await audit.getByText('修改本人密码').first().waitFor()
   })
 
   // The same public page without JavaScript: it is rendered on the server.

@@ -32,12 +32,12 @@ test('video keeps decoding through 5% loss with retransmissions', { timeout: 120
   const video = async () => Object.values(await viewer.evaluate(() => window.videoStats()))[0]
   await waitFor(async () => (await video())?.framesDecoded > 10, 30_000, 'first frames through the lossy path')
 
-  // Sample for 10 s: decoding never stalls for a whole second.
+  // Sample for 12 s: decoding never stalls for two seconds.
   let last = (await video()).framesDecoded
-  for (let i = 0; i < 10; i++) {
-    await new Promise((r) => setTimeout(r, 1000))
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 2000))
     const now = (await video()).framesDecoded
-    assert.ok(now > last, `decoding stalled at second ${i}: ${last} -> ${now}`)
+    assert.ok(now > last, `decoding stalled in window ${i}: ${last} -> ${now}`)
     last = now
   }
   const v = await video()

@@ -1,10 +1,12 @@
 //! Verification speed on a 640x480 camera-like frame.
 //!
-//! `cargo run --release -p face-verify --bin face-bench -- [--image PATH] [--iterations N] [--seconds S]`
+//! `cargo run --release -p face-verify --bin face-bench -- [--image PATH] [--iterations N] [--seconds S] [--antispoof on|off]`
 //!
 //! 1. Latency on one core: one worker with one ONNX Runtime thread, N sequential
 //!    verifications (JPEG decode included), split into decode, ONNX time and the rest.
 //! 2. Throughput on two cores: two workers, two threads calling `verify` for S seconds.
+//!
+//! `--antispoof off` measures verification alone, without the experimental liveness model.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -22,9 +24,11 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces/celebrity-pairs/img1.jpg");
+    let mut image = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/faces/celebrity-pairs/img1.jpg");
     let mut iterations = 100usize;
     let mut seconds = 10u64;
+    let mut antispoof = FaceSettings::default().antispoof;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -32,6 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--image" => image = PathBuf::from(value),
             "--iterations" => iterations = value.parse()?,
             "--seconds" => seconds = value.parse()?,
+            "--antispoof" => antispoof = value == "on",
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
@@ -39,13 +44,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut settings = FaceSettings::from_env();
     settings.workers = 1;
     settings.threads_per_worker = 1;
+    settings.antispoof = antispoof;
     let engine = FaceEngine::load(&settings)?;
     let source = engine.decode(&std::fs::read(&image)?)?;
     let frame = letterbox(&source, 640, 480);
     let mut jpeg = Vec::new();
     frame.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
-    let enrolled = engine.enroll_image(&frame)?.embedding;
-    println!("frame: 640x480 JPEG of {} ({} bytes)", image.display(), jpeg.len());
+    let enrollment = engine.enroll_image(&frame)?;
+    println!("liveness on the frame: {:?}", enrollment.liveness);
+    let enrolled = enrollment.embedding;
+    println!(
+        "frame: 640x480 JPEG of {} ({} bytes)",
+        image.display(),
+        jpeg.len()
+    );
 
     // Warm-up: first runs allocate ONNX Runtime's buffers for each pyramid shape.
     for _ in 0..5 {
@@ -53,13 +65,22 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let cpu_before = process_cpu();
     let mut totals = Vec::with_capacity(iterations);
-    let (mut decode, mut detect_onnx, mut embed_onnx, mut pre_post) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut liveness_onnx = Duration::ZERO;
+    let (mut decode, mut detect_onnx, mut embed_onnx, mut pre_post) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
     for _ in 0..iterations {
         let started = Instant::now();
         let decoded = engine.decode(&jpeg)?;
         let decoded_at = started.elapsed();
         let analysis = engine.analyse(&decoded)?;
-        let matched = analysis.embedding.as_ref().is_some_and(|e| e.distance(&enrolled) <= settings.match_threshold);
+        let matched = analysis
+            .embedding
+            .as_ref()
+            .is_some_and(|e| e.distance(&enrolled) <= settings.match_threshold);
         let total = started.elapsed();
         if !matched {
             return Err("the benchmark frame did not match its own enrolment".into());
@@ -67,6 +88,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         decode += decoded_at;
         detect_onnx += analysis.timings.detect_onnx;
         embed_onnx += analysis.timings.embed_onnx;
+        liveness_onnx += analysis.timings.liveness_onnx;
         pre_post += analysis.timings.pre_post();
         totals.push(total);
     }
@@ -75,12 +97,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let n = iterations as u32;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("\n== one core (1 worker, 1 ONNX thread), {iterations} verifications");
-    println!("median {:.2} ms, p95 {:.2} ms, mean {:.2} ms", ms(totals[iterations / 2]), ms(totals[iterations * 95 / 100]), ms(totals.iter().sum::<Duration>() / n));
     println!(
-        "mean split: decode {:.2} ms | detector ONNX {:.2} ms | descriptor ONNX {:.2} ms | pre/post-processing {:.2} ms",
+        "median {:.2} ms, p95 {:.2} ms, mean {:.2} ms",
+        ms(totals[iterations / 2]),
+        ms(totals[iterations * 95 / 100]),
+        ms(totals.iter().sum::<Duration>() / n)
+    );
+    println!(
+        "mean split: decode {:.2} ms | detector ONNX {:.2} ms | descriptor ONNX {:.2} ms | antispoof (experimental) {:.2} ms | pre/post-processing {:.2} ms",
         ms(decode / n),
         ms(detect_onnx / n),
         ms(embed_onnx / n),
+        ms(liveness_onnx / n),
         ms(pre_post / n)
     );
 
@@ -97,7 +125,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cpu_before = process_cpu();
     let threads: Vec<_> = (0..2)
         .map(|_| {
-            let (engine, jpeg, enrolled) = (Arc::clone(&engine), Arc::clone(&jpeg), enrolled.clone());
+            let (engine, jpeg, enrolled) =
+                (Arc::clone(&engine), Arc::clone(&jpeg), enrolled.clone());
             std::thread::spawn(move || -> Result<usize, String> {
                 let mut done = 0;
                 while Instant::now() < deadline {
@@ -118,7 +147,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = process_cpu().saturating_sub(cpu_before).as_secs_f64();
     println!("\n== two cores (2 workers x 1 ONNX thread, 2 calling threads), {seconds} s");
-    println!("{done} verifications in {elapsed:.2} s = {:.1} verifications/s (wall clock)", done as f64 / elapsed);
+    println!(
+        "{done} verifications in {elapsed:.2} s = {:.1} verifications/s (wall clock)",
+        done as f64 / elapsed
+    );
     println!(
         "CPU used {cpu:.2} s = {:.2} cores busy; {:.1} verifications per CPU-second, so {:.1}/s on two idle cores",
         cpu / elapsed,
@@ -134,7 +166,12 @@ fn process_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after_name = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // Fields 14 and 15 of the file (utime, stime) are 12 and 13 after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
@@ -142,9 +179,22 @@ fn process_cpu() -> Duration {
 /// Fits `src` inside a `w` x `h` black frame, keeping its aspect ratio.
 fn letterbox(src: &RgbImage, w: u32, h: u32) -> RgbImage {
     let scale = (w as f32 / src.width() as f32).min(h as f32 / src.height() as f32);
-    let (sw, sh) = ((src.width() as f32 * scale) as u32, (src.height() as f32 * scale) as u32);
-    let resized = image::imageops::resize(src, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle);
+    let (sw, sh) = (
+        (src.width() as f32 * scale) as u32,
+        (src.height() as f32 * scale) as u32,
+    );
+    let resized = image::imageops::resize(
+        src,
+        sw.max(1),
+        sh.max(1),
+        image::imageops::FilterType::Triangle,
+    );
     let mut frame = RgbImage::from_pixel(w, h, Rgb([0, 0, 0]));
-    image::imageops::overlay(&mut frame, &resized, i64::from((w - sw) / 2), i64::from((h - sh) / 2));
+    image::imageops::overlay(
+        &mut frame,
+        &resized,
+        i64::from((w - sw) / 2),
+        i64::from((h - sh) / 2),
+    );
     frame
 }

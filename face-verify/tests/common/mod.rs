@@ -31,22 +31,39 @@ pub fn engine() -> FaceEngine {
 
 pub fn png(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
-    image.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("encode png");
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("encode png");
     out
 }
 
 pub fn jpeg(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
-    image.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg).expect("encode jpeg");
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .expect("encode jpeg");
     out
 }
 
 /// Fits `src` inside a black `w` x `h` frame, as a webcam frame of a person would be.
 pub fn letterbox(src: &RgbImage, w: u32, h: u32) -> RgbImage {
     let scale = (w as f32 / src.width() as f32).min(h as f32 / src.height() as f32);
-    let (sw, sh) = ((src.width() as f32 * scale) as u32, (src.height() as f32 * scale) as u32);
-    let resized = image::imageops::resize(src, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle);
+    let (sw, sh) = (
+        (src.width() as f32 * scale) as u32,
+        (src.height() as f32 * scale) as u32,
+    );
+    let resized = image::imageops::resize(
+        src,
+        sw.max(1),
+        sh.max(1),
+        image::imageops::FilterType::Triangle,
+    );
     let mut frame = RgbImage::from_pixel(w, h, image::Rgb([0, 0, 0]));
-    image::imageops::overlay(&mut frame, &resized, i64::from((w - sw) / 2), i64::from((h - sh) / 2));
+    image::imageops::overlay(
+        &mut frame,
+        &resized,
+        i64::from((w - sw) / 2),
+        i64::from((h - sh) / 2),
+    );
     frame
 }

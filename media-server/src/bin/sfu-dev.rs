@@ -1,7 +1,7 @@
 //! Development/test node: the SFU on loopback with a fixed test key, a token minting
 //! endpoint and the static test pages. Never deploy this; its key is public.
 //!
-//! `sfu-dev [--http ADDR] [--udp ADDR] [--public IP:PORT] [--static DIR]`
+//! `sfu-dev [--http ADDR] [--udp ADDR] [--public IP:PORT] [--static DIR] [--turn-url URL --turn-secret S]`
 //! Prints `SFU_DEV_READY {"http":..,"udp":..}` once listening, then one `EVENT {..}` line
 //! per room event.
 
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use media_server::{MediaClaims, MediaRole, MediaServer, MediaSettings, token};
+use media_server::{MediaClaims, MediaRole, MediaServer, MediaSettings, TurnSettings, token};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 
@@ -59,6 +59,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let public: SocketAddr = public.parse()?;
         settings.public_ip = Some(public.ip());
         settings.public_port = Some(public.port());
+    }
+    if let (Some(url), Some(secret)) = (arg(&args, "--turn-url"), arg(&args, "--turn-secret")) {
+        settings.turn = Some(TurnSettings { urls: vec![url], shared_secret: secret, ttl_secs: 600 });
     }
     let server = media_server::start(settings).await?;
 

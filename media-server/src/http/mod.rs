@@ -101,9 +101,8 @@ async fn session_patch(
     Bearer(claims): Bearer,
     Path(session): Path<u64>,
     frag: String,
-) -> Result<StatusCode> {
-    m.trickle(claims, SessionId(session), frag).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response> {
+    patched(m.trickle(claims, SessionId(session), frag).await?)
 }
 
 async fn viewer_patch(
@@ -111,13 +110,25 @@ async fn viewer_patch(
     Bearer(claims): Bearer,
     Path((_, session)): Path<(String, u64)>,
     frag: String,
-) -> Result<StatusCode> {
-    m.trickle(claims, SessionId(session), frag).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response> {
+    patched(m.trickle(claims, SessionId(session), frag).await?)
 }
 
 async fn ice_servers(State(m): State<MediaServer>, Bearer(claims): Bearer) -> Json<Vec<IceServer>> {
     Json(m.ice_servers(&claims.sub))
+}
+
+/// 204 for trickled candidates, 200 with our new credentials for an ICE restart.
+fn patched(reply: Option<String>) -> Result<Response> {
+    Ok(match reply {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(frag) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/trickle-ice-sdpfrag")],
+            frag,
+        )
+            .into_response(),
+    })
 }
 
 /// 201 with the answer, the resource URL and TURN servers as `Link` headers.

@@ -16,7 +16,7 @@ use crate::room::{Layers, PublishedTrack, vp8_keyframe_width};
 const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(250);
 
 impl Sfu {
-    pub(super) fn publish_track(&mut self, _now: Instant, id: SessionId, mid: Mid, kind: TrackKind, rids: Vec<Rid>) {
+    pub(super) fn publish_track(&mut self, id: SessionId, mid: Mid, kind: TrackKind, rids: Vec<Rid>) {
         let Some(s) = self.sessions.get_mut(&id) else {
             return;
         };

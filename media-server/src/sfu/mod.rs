@@ -17,7 +17,7 @@ use str0m::channel::{ChannelData, ChannelId};
 use str0m::media::{Direction, KeyframeRequest, MediaAdded, MediaData, MediaKind};
 use str0m::net::{Protocol, Receive};
 use str0m::stats::MediaIngressStats;
-use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 
 use crate::error::{Error, Result};
 use crate::events::{MediaEvent, TrackKind};
@@ -131,21 +131,43 @@ impl Sfu {
         if let Some(s) = self.sessions.get_mut(&id) {
             s.rtc.disconnect();
         }
-        self.remove_session(now, id);
+        self.remove_session(id);
+        // Walls renegotiate and viewers rebind right away, not at the next packet.
+        self.process(now);
         Ok(())
     }
 
-    /// WHIP/WHEP PATCH with trickled candidates.
-    pub fn trickle(&mut self, now: Instant, id: SessionId, claims: &MediaClaims, frag: &str) -> Result<()> {
+    /// WHIP/WHEP PATCH: trickled candidates, or an ICE restart when the fragment carries
+    /// new credentials; then returns our new credentials and candidate as an sdpfrag.
+    pub fn trickle(&mut self, now: Instant, id: SessionId, claims: &MediaClaims, frag: &str) -> Result<Option<String>> {
         self.owned_session(id, claims)?;
         let frag = trickle::parse(frag);
+        let advertised = self.cfg.advertised;
         let s = self.sessions.get_mut(&id).ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let mut reply = None;
+        if let (Some(ufrag), Some(pass)) = (&frag.ufrag, &frag.pwd) {
+            if s.remote_ufrag.as_ref() != Some(ufrag) {
+                // ICE-lite: new credentials on both sides are enough; the browser runs the checks.
+                let local = IceCreds::new();
+                let mut api = s.rtc.direct_api();
+                api.set_remote_ice_credentials(IceCreds { ufrag: ufrag.clone(), pass: pass.clone() });
+                api.set_local_ice_credentials(local.clone());
+                s.remote_ufrag = Some(ufrag.clone());
+                let cand = Candidate::host(advertised, "udp").map_err(|e| Error::Settings(e.to_string()))?;
+                reply = Some(format!(
+                    "a=ice-lite\r\na=ice-ufrag:{}\r\na=ice-pwd:{}\r\na={}\r\na=end-of-candidates\r\n",
+                    local.ufrag,
+                    local.pass,
+                    cand.to_sdp_string()
+                ));
+            }
+        }
         for c in frag.candidates {
             s.rtc.add_remote_candidate(c);
         }
         s.dirty = true;
         self.process(now);
-        Ok(())
+        Ok(reply)
     }
 
     /// A datagram arrived on the shared socket.
@@ -214,6 +236,7 @@ impl Sfu {
     }
 
     fn accept(&mut self, now: Instant, claims: &MediaClaims, offer: &str, kind: SessionKind) -> Result<(SessionId, String)> {
+        let remote_ufrag = trickle::offer_ufrag(offer);
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
         let subscriber = !matches!(kind, SessionKind::Publisher(_));
         // ICE-lite: the server only answers checks, so the path is the one the browser
@@ -248,6 +271,7 @@ impl Sfu {
                 dirty: true,
                 created: now,
                 connected: false,
+                remote_ufrag,
             },
         );
         self.process(now);
@@ -279,7 +303,7 @@ impl Sfu {
                 poll_session(s, &mut self.transmits, &mut work);
             }
             first = false;
-            self.sync_walls(now);
+            self.sync_walls();
             if work.is_empty() && !self.sessions.values().any(|s| s.dirty) {
                 break;
             }
@@ -293,14 +317,14 @@ impl Sfu {
         match w {
             Work::Media(id, data) => self.forward_media(now, id, data),
             Work::KeyframeRequest(id, req) => self.relay_keyframe_request(now, id, req),
-            Work::MediaAdded(id, added) => self.media_added(now, id, added),
+            Work::MediaAdded(id, added) => self.media_added(id, added),
             Work::ChannelOpen(id, cid) => {
                 if let Some(Session { kind: SessionKind::Wall(w), .. }) = self.sessions.get_mut(&id) {
                     w.channel = Some(cid);
                     w.needs_sync = true;
                 }
             }
-            Work::ChannelData(id, data) => self.wall_message(now, id, &data.data),
+            Work::ChannelData(id, data) => self.wall_message(id, &data.data),
             Work::Ingress(id, st) => self.quality(id, st),
             Work::Connected(id) => {
                 if let Some(s) = self.sessions.get_mut(&id) {
@@ -314,11 +338,12 @@ impl Sfu {
                     });
                 }
             }
-            Work::Dead(id) => self.remove_session(now, id),
+            Work::Dead(id) => self.remove_session(id),
         }
     }
 
-    fn media_added(&mut self, now: Instant, id: SessionId, added: MediaAdded) {
+    fn media_added(&mut self, id: SessionId, added: MediaAdded) {
+        tracing::debug!(session = %id, mid = %added.mid, kind = ?added.kind, direction = ?added.direction, "media added");
         let Some(s) = self.sessions.get_mut(&id) else {
             return;
         };
@@ -327,7 +352,8 @@ impl Sfu {
             MediaKind::Video => TrackKind::Video,
         };
         match &s.kind {
-            SessionKind::Publisher(_) if added.direction == Direction::RecvOnly => {
+            // A sendrecv offer (webrtc-rs `add_track`) publishes as well; we never send back.
+            SessionKind::Publisher(_) if matches!(added.direction, Direction::RecvOnly | Direction::SendRecv) => {
                 let rids = added
                     .simulcast
                     .map(|sc| if sc.recv.is_empty() { sc.send } else { sc.recv })
@@ -335,9 +361,9 @@ impl Sfu {
                     .into_iter()
                     .map(|l| l.rid)
                     .collect();
-                self.publish_track(now, id, added.mid, kind, rids);
+                self.publish_track(id, added.mid, kind, rids);
             }
-            SessionKind::Viewer(_) if added.direction == Direction::SendOnly => {
+            SessionKind::Viewer(_) if matches!(added.direction, Direction::SendOnly | Direction::SendRecv) => {
                 s.down.insert(added.mid, DownTrack::new(kind, Layer::High));
                 self.bind_viewer(id);
             }
@@ -363,7 +389,7 @@ impl Sfu {
         }
     }
 
-    fn remove_session(&mut self, _now: Instant, id: SessionId) {
+    fn remove_session(&mut self, id: SessionId) {
         let Some(s) = self.sessions.remove(&id) else {
             return;
         };

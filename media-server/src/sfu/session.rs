@@ -88,4 +88,6 @@ pub struct Session {
     pub dirty: bool,
     pub created: Instant,
     pub connected: bool,
+    /// The browser's current ICE ufrag; a PATCH with another one is an ICE restart.
+    pub remote_ufrag: Option<String>,
 }

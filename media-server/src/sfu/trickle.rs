@@ -6,6 +6,7 @@ use str0m::Candidate;
 #[derive(Debug, Default)]
 pub struct SdpFrag {
     pub ufrag: Option<String>,
+    pub pwd: Option<String>,
     pub candidates: Vec<Candidate>,
 }
 
@@ -15,6 +16,8 @@ pub fn parse(body: &str) -> SdpFrag {
     for line in body.lines().map(str::trim) {
         if let Some(u) = line.strip_prefix("a=ice-ufrag:") {
             frag.ufrag = Some(u.to_owned());
+        } else if let Some(p) = line.strip_prefix("a=ice-pwd:") {
+            frag.pwd = Some(p.to_owned());
         } else if let Some(c) = line.strip_prefix("a=") {
             if c.starts_with("candidate:") {
                 if let Ok(c) = Candidate::from_sdp_string(c) {
@@ -36,6 +39,14 @@ mod tests {
              a=candidate:2 1 udp 2113929471 3f1c.local 50001 typ host\r\na=end-of-candidates\r\n",
         );
         assert_eq!(f.ufrag.as_deref(), Some("abcd"));
+        assert_eq!(f.pwd.as_deref(), Some("x"));
         assert_eq!(f.candidates.len(), 1);
     }
+}
+
+/// The remote ufrag of an offer, to tell a trickle PATCH from an ICE restart.
+pub fn offer_ufrag(sdp: &str) -> Option<String> {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))
+        .map(str::to_owned)
 }

@@ -6,8 +6,6 @@
 //! - server → browser `{"type":"tiles","tiles":[{"mid","track","participant","name","layer"}]}`
 //! - browser → server `{"type":"layer","mid":..,"layer":"low"|"high"}`
 
-use std::time::Instant;
-
 use serde::Deserialize;
 use serde_json::json;
 use str0m::change::SdpAnswer;
@@ -29,7 +27,7 @@ enum WallMessage {
 
 impl Sfu {
     /// Offer added/removed tiles to every wall whose room changed and that is not mid-negotiation.
-    pub(super) fn sync_walls(&mut self, _now: Instant) {
+    pub(super) fn sync_walls(&mut self) {
         let max = self.cfg.max_wall_tiles;
         for s in self.sessions.values_mut() {
             let SessionKind::Wall(w) = &s.kind else {
@@ -45,7 +43,7 @@ impl Sfu {
         }
     }
 
-    pub(super) fn wall_message(&mut self, now: Instant, id: SessionId, data: &[u8]) {
+    pub(super) fn wall_message(&mut self, id: SessionId, data: &[u8]) {
         let Ok(msg) = serde_json::from_slice::<WallMessage>(data) else {
             return;
         };
@@ -65,7 +63,6 @@ impl Sfu {
                     d.selector.set_target(layer);
                 }
                 // The new layer's keyframe is requested by the selector on the next frame.
-                let _ = now;
             }
         }
     }

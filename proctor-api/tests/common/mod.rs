@@ -17,20 +17,41 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(database_url: Option<String>) -> TestServer {
+        TestServer::start_with(|s| s.database_url = database_url.map(Secret)).await
+    }
+
+    /// Starts with the test defaults adjusted by `adjust` (TLS, limits, …).
+    pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
+        let mut settings = Settings {
             data_dir: dir.path().to_path_buf(),
-            database_url: database_url.map(Secret),
             admin_password: Some(Secret(ADMIN_PASSWORD.into())),
             ..Settings::default()
         };
+        adjust(&mut settings);
+        let tls = settings.tls.mode != proctor_api::settings::TlsMode::Off;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(proctor_api::launch_with_listener(settings, listener, async move {
             let _ = rx.await;
         }));
-        let client = reqwest::Client::new();
+        // The self-signed certificate is trusted by pinning it below, not by skipping checks.
+        let mut builder = reqwest::Client::builder();
+        if tls {
+            for _ in 0..200 {
+                if dir.path().join("tls/self-signed.crt").exists() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            let pem = std::fs::read(dir.path().join("tls/self-signed.crt")).unwrap();
+            builder = builder
+                .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+                .tls_built_in_root_certs(false);
+        }
+        let client = builder.build().unwrap();
         for _ in 0..200 {
             if client.get(format!("{base}/healthz")).send().await.is_ok() {
                 break;

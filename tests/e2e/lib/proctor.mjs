@@ -38,15 +38,17 @@ export async function startProctor(options = {}) {
   const adminPassword = options.adminPassword ?? INITIAL_ADMIN_PASSWORD
   const dataDir = await mkdtemp(join(tmpdir(), 'proctor-e2e-'))
 
-  const env = { ...process.env }
-  // A DATABASE_URL from the caller's shell would point every test at one shared database.
-  delete env.DATABASE_URL
+  // The server rejects PROCTOR_* variables it does not know (PROCTOR_BIN is the harness's
+  // own), and a DATABASE_URL from the caller's shell would point every test at one shared
+  // database: the server sees only the settings chosen here.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PROCTOR_') && k !== 'DATABASE_URL'),
+  )
   Object.assign(env, {
     PROCTOR_DATA_DIR: dataDir,
     PROCTOR_LISTEN: '127.0.0.1:0',
     PROCTOR_ADMIN_PASSWORD: adminPassword,
     PROCTOR_WEB_DIR: webDir,
-    PROCTOR_TLS: 'off',
     ...options.env,
   })
 

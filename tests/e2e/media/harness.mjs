@@ -33,9 +33,10 @@ export function sfuDevBinary() {
  * Start sfu-dev on loopback. `publicAddr` makes it advertise that address (a relay).
  * @returns {Promise<{http: string, udp: string, udpLocal: string, events: object[], token: Function, stop: Function}>}
  */
-export async function startSfu({ publicAddr } = {}) {
-  const args = ['--http', '127.0.0.1:0', '--udp', '127.0.0.1:0']
+export async function startSfu({ publicAddr, turnUrl, turnSecret, http = '127.0.0.1:0', udp = '127.0.0.1:0' } = {}) {
+  const args = ['--http', http, '--udp', udp]
   if (publicAddr) args.push('--public', publicAddr)
+  if (turnUrl) args.push('--turn-url', turnUrl, '--turn-secret', turnSecret)
   const child = spawn(sfuDevBinary(), args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const events = []
   const ready = await new Promise((resolveReady, reject) => {
@@ -136,10 +137,10 @@ export async function lossyRelay(loss) {
 }
 
 /** Open the camera-check page as `sub` and wait until it publishes. */
-export async function publish(browser, sfu, room, sub) {
+export async function publish(browser, sfu, room, sub, { relay = false } = {}) {
   const page = await browser.newPage()
   const token = await sfu.token(room, sub, 'publish')
-  await page.goto(`${sfu.http}/camera-check.html?token=${encodeURIComponent(token)}`)
+  await page.goto(`${sfu.http}/camera-check.html?token=${encodeURIComponent(token)}${relay ? '&relay=1' : ''}`)
   await page.waitForFunction(() => window.whipReady === true, null, { timeout: 20_000 })
   await page.waitForFunction(() => document.getElementById('state').textContent === 'connected', null, { timeout: 20_000 })
   return page
@@ -149,4 +150,49 @@ export async function publish(browser, sfu, room, sub) {
 export async function framesByMid(page) {
   const s = await page.evaluate(() => window.videoStats())
   return Object.fromEntries(Object.entries(s).map(([mid, v]) => [mid, v.framesDecoded]))
+}
+
+/** A free TCP port on loopback (tiny race with other processes; fine for tests). */
+export async function freeTcpPort() {
+  const { createServer } = await import('node:net')
+  const srv = createServer()
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
+  const { port } = srv.address()
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+/** A free UDP port on loopback (tiny race with other processes; fine for tests). */
+export async function freeUdpPort() {
+  const s = createSocket('udp4')
+  await new Promise((r) => s.bind(0, '127.0.0.1', r))
+  const { port } = s.address()
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/**
+ * Start coturn on loopback with TURN REST auth (`use-auth-secret`), using the same
+ * options as deploy/coturn/turnserver.conf plus loopback peers (the SFU is on 127.0.0.1).
+ */
+export async function startCoturn(secret) {
+  const port = await freeUdpPort()
+  const child = spawn('turnserver', [
+    '-n', '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1',
+    '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=proctor',
+    '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls', '--fingerprint',
+    '--min-port=41000', '--max-port=41999', '--log-file=stdout', '--simple-log',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let log = ''
+  child.stdout.on('data', (d) => { log += d })
+  child.stderr.on('data', (d) => { log += d })
+  await waitFor(() => log.includes('Total General servers') || log.includes('listener opened on'), 10_000, 'coturn up')
+  return {
+    url: `turn:127.0.0.1:${port}?transport=udp`,
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await new Promise((r) => { if (child.exitCode !== null) r(); else child.on('exit', r) })
+    },
+  }
 }

@@ -9,9 +9,10 @@ export class WhipClient {
    * @param {string} o.token  publish token
    * @param {boolean} [o.simulcast=true]
    * @param {(state: string) => void} [o.onState]
+   * @param {RTCIceTransportPolicy} [o.iceTransportPolicy='all']  'relay' forces TURN
    */
-  constructor({ base, token, simulcast = true, onState }) {
-    Object.assign(this, { base, token, simulcast, onState });
+  constructor({ base, token, simulcast = true, onState, iceTransportPolicy = 'all' }) {
+    Object.assign(this, { base, token, simulcast, onState, iceTransportPolicy });
     this.pc = null;
     this.location = null;
     this.stopped = false;
@@ -25,7 +26,10 @@ export class WhipClient {
   }
 
   async #connect() {
-    const pc = new RTCPeerConnection({ iceServers: await iceServers(this.base, this.token) });
+    const pc = new RTCPeerConnection({
+      iceServers: await iceServers(this.base, this.token),
+      iceTransportPolicy: this.iceTransportPolicy,
+    });
     this.pc = pc;
     const [video] = this.stream.getVideoTracks();
     const [audio] = this.stream.getAudioTracks();
@@ -48,6 +52,36 @@ export class WhipClient {
     this.location = location;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     this.attempt = 0;
+  }
+
+  /**
+   * ICE restart over PATCH (RFC 9725 §4.4): new credentials and candidates go to the
+   * session resource, the server's new credentials come back; media keeps its session.
+   */
+  async restartIce() {
+    const pc = this.pc;
+    pc.restartIce();
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheringDone(pc);
+    const sdp = pc.localDescription.sdp;
+    const line = (k) => sdp.match(new RegExp(`a=${k}:(.*)`))[1].trim();
+    const candidates = sdp.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
+    const frag = [`a=ice-ufrag:${line('ice-ufrag')}`, `a=ice-pwd:${line('ice-pwd')}`,
+      'm=audio 9 UDP/TLS/RTP/SAVPF 0', `a=mid:${line('mid')}`, ...candidates, 'a=end-of-candidates', ''].join('\r\n');
+    const res = await fetch(this.location, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', Authorization: `Bearer ${this.token}`, 'If-Match': '*' },
+      body: frag,
+    });
+    if (res.status !== 200) throw new Error(`ICE restart refused: ${res.status}`);
+    const reply = await res.text();
+    const ufrag = reply.match(/a=ice-ufrag:(.*)/)[1].trim();
+    const pwd = reply.match(/a=ice-pwd:(.*)/)[1].trim();
+    const answer = pc.remoteDescription.sdp
+      .replace(/a=ice-ufrag:.*/g, `a=ice-ufrag:${ufrag}`)
+      .replace(/a=ice-pwd:.*/g, `a=ice-pwd:${pwd}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    return ufrag;
   }
 
   async #reconnect() {

@@ -1,6 +1,8 @@
 // Typed calls of the proctor API, one function per endpoint.
 import { request } from './client'
 import type {
+  AuditEvent,
+  AuditQuery,
   ChangePasswordRequest,
   CreateUserRequest,
   LoginRequest,
@@ -36,4 +38,13 @@ export const usersApi = {
 export const orgApi = {
   get: () => request<OrgProfile>('GET', '/api/org'),
   update: (body: OrgProfileInput) => request<OrgProfile>('PUT', '/api/org', body),
+}
+
+export const auditApi = {
+  list: (q: AuditQuery = {}) => {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v))
+    const qs = params.toString()
+    return request<AuditEvent[]>('GET', `/api/audit${qs ? `?${qs}` : ''}`)
+  },
 }

@@ -70,6 +70,24 @@ export interface ResetPasswordRequest {
   password: string
 }
 
+export interface AuditEvent {
+  audit_event_id: number
+  at: string
+  actor_account_id: number | null
+  actor_role: Role | null
+  action: string
+  target_kind: string
+  target_id: string | null
+  /** JSON text: before/after values where they apply. */
+  detail: string
+}
+
+export interface AuditQuery {
+  target_kind?: string
+  target_id?: string
+  limit?: number
+}
+
 export interface OrgProfileInput {
   name: string
   accreditation_no: string

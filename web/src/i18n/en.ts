@@ -3,9 +3,9 @@ import type { MessageSchema } from './zh-CN'
 
 const en: MessageSchema = {
   app: {
-    title: 'Vocational Skill Certification Exam Platform',
-    shortTitle: 'Skill Exams',
-    footer: 'Vocational Skill Certification Exam Platform',
+    title: 'Vocational Skill Certification Platform',
+    shortTitle: 'Skill Certification',
+    footer: 'Vocational Skill Certification Platform',
     language: 'Language',
   },
   common: {
@@ -152,6 +152,30 @@ const en: MessageSchema = {
     invalidWebsite: 'The website must start with http:// or https://',
     invalidPhone: 'A phone number may contain only digits, spaces, +, - and brackets',
     readOnly: 'Your role can only view the organisation profile.',
+  },
+  audit: {
+    title: 'Audit log',
+    description: 'Every change to accounts, roles, passwords and the organisation profile is recorded here and cannot be edited or deleted.',
+    at: 'Time',
+    actor: 'By',
+    action: 'Action',
+    target: 'Object',
+    detail: 'Detail',
+    system: 'System',
+    allKinds: 'All objects',
+    limit: 'Rows',
+    empty: 'No records',
+    kinds: {
+      account: 'Account',
+      org_profile: 'Organisation profile',
+    },
+    actions: {
+      account_create: 'Account created',
+      account_update: 'Account changed',
+      account_reset_password: 'Password reset',
+      password_change: 'Own password changed',
+      org_profile_update: 'Organisation profile changed',
+    },
   },
   errors: {
     notFound: 'Page not found',

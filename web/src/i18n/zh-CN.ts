@@ -1,9 +1,9 @@
 // Every user-visible text of the web app, Simplified Chinese (the default language).
 const zhCN = {
   app: {
-    title: '职业技能等级认定考试平台',
-    shortTitle: '技能认定考试平台',
-    footer: '职业技能等级认定考试平台',
+    title: '职业技能等级认定考务服务平台',
+    shortTitle: '技能认定考务平台',
+    footer: '职业技能等级认定考务服务平台',
     language: '语言',
   },
   common: {
@@ -150,6 +150,30 @@ const zhCN = {
     invalidWebsite: '网址须以 http:// 或 https:// 开头',
     invalidPhone: '电话号码只能包含数字、空格、+、- 和括号',
     readOnly: '当前角色只能查看机构信息。',
+  },
+  audit: {
+    title: '审计日志',
+    description: '账号、角色、密码与机构信息的每一次变更均记录在此，记录不可修改或删除。',
+    at: '时间',
+    actor: '操作人',
+    action: '操作',
+    target: '对象',
+    detail: '详情',
+    system: '系统',
+    allKinds: '全部对象',
+    limit: '显示条数',
+    empty: '暂无记录',
+    kinds: {
+      account: '账号',
+      org_profile: '机构信息',
+    },
+    actions: {
+      account_create: '创建账号',
+      account_update: '修改账号',
+      account_reset_password: '重置密码',
+      password_change: '修改本人密码',
+      org_profile_update: '修改机构信息',
+    },
   },
   errors: {
     notFound: '页面不存在',

@@ -35,13 +35,15 @@ export interface AreaPage {
 
 const comingSoon: Lazy = () => import('@/components/ComingSoonPage.vue')
 const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
+// Read by every overseeing role (admin, staff, supervisor, province), as the API allows.
+const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/admin/HomeView.vue') },
     { path: 'users', title: 'users', icon: User, component: () => import('@/views/admin/UsersView.vue') },
     { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
-    { path: 'audit', title: 'audit', icon: List },
+    { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
   staff: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
@@ -49,6 +51,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'registration', title: 'registration', icon: Tickets },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
     { path: 'bank', title: 'bank', icon: Collection },
+    { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
@@ -61,6 +64,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
     { path: 'patrol', title: 'patrol', icon: View },
+    { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
@@ -71,6 +75,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/province/HomeView.vue') },
     { path: 'supervision', title: 'supervision', icon: DataAnalysis },
     { path: 'statistics', title: 'statistics', icon: Histogram },
+    { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
 }
 

@@ -43,7 +43,11 @@ fn args() -> Result<Args, String> {
         match flag.as_str() {
             "--data" => data = value.into(),
             "--out" => out = value.into(),
-            _ => return Err(format!("unknown flag {flag}; use --data DIR --out DIR --skip-orl")),
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag}; use --data DIR --out DIR --skip-orl"
+                ));
+            }
         }
     }
     Ok(Args { data, out, orl })
@@ -59,7 +63,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let orl = if args.orl {
         orl_pairs(&engine, &args.data.join("orl"))?
     } else {
-        Pairs { genuine: Vec::new(), impostor: Vec::new() }
+        Pairs {
+            genuine: Vec::new(),
+            impostor: Vec::new(),
+        }
     };
 
     let chosen = report("celebrity-pairs", &celebrity, None);
@@ -70,27 +77,49 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let celebrity_curve = celebrity.curve();
     let orl_curve = orl.curve();
     let png = args.out.join("roc.png");
-    plot::draw(&[
-        plot::Series { points: &celebrity_curve, colour: [200, 40, 40], chosen: Some(chosen) },
-        plot::Series { points: &orl_curve, colour: [40, 80, 200], chosen: Some(orl.at(chosen.threshold)) },
-    ])
-    .save(&png)?;
-    println!("\nROC plot: {} (x: FAR, log 1e-4..1; y: 1-FRR; red celebrity-pairs, blue orl; rings at the chosen threshold)", png.display());
+    let mut series = vec![plot::Series {
+        points: &celebrity_curve,
+        colour: [200, 40, 40],
+        chosen: Some(chosen),
+    }];
+    if args.orl {
+        series.push(plot::Series {
+            points: &orl_curve,
+            colour: [40, 80, 200],
+            chosen: Some(orl.at(chosen.threshold)),
+        });
+    }
+    plot::draw(&series).save(&png)?;
+    println!(
+        "\nROC plot: {} (x: FAR, log 1e-4..1, FAR 0 drawn at 1e-4; y: TAR = 1-FRR; red celebrity-pairs, blue orl; rings at the chosen threshold)",
+        png.display()
+    );
     let csv = args.out.join("roc.csv");
     let mut text = String::from("set,threshold,far,frr\n");
     for (name, curve) in [("celebrity-pairs", &celebrity_curve), ("orl", &orl_curve)] {
         for p in curve {
-            text.push_str(&format!("{name},{:.4},{:.6},{:.6}\n", p.threshold, p.far, p.frr));
+            text.push_str(&format!(
+                "{name},{:.4},{:.6},{:.6}\n",
+                p.threshold, p.far, p.frr
+            ));
         }
     }
     std::fs::write(&csv, text)?;
     println!("ROC points: {}", csv.display());
     let t = settings.match_threshold;
     let c = celebrity.at(t);
-    println!("configured match_threshold {t}: celebrity-pairs FAR {:.3}%, FRR {:.3}%", c.far * 100.0, c.frr * 100.0);
+    println!(
+        "configured match_threshold {t}: celebrity-pairs FAR {:.3}%, FRR {:.3}%",
+        c.far * 100.0,
+        c.frr * 100.0
+    );
     if args.orl {
         let o = orl.at(t);
-        println!("configured match_threshold {t}: orl FAR {:.3}%, FRR {:.3}%", o.far * 100.0, o.frr * 100.0);
+        println!(
+            "configured match_threshold {t}: orl FAR {:.3}%, FRR {:.3}%",
+            o.far * 100.0,
+            o.frr * 100.0
+        );
     }
     Ok(())
 }
@@ -103,8 +132,16 @@ struct Gallery {
     gate_failures: BTreeMap<String, usize>,
 }
 
-fn gallery(engine: &FaceEngine, files: impl IntoIterator<Item = (String, PathBuf)>) -> Result<Gallery, Box<dyn std::error::Error>> {
-    let mut g = Gallery { embeddings: BTreeMap::new(), qualities: Vec::new(), no_face: 0, gate_failures: BTreeMap::new() };
+fn gallery(
+    engine: &FaceEngine,
+    files: impl IntoIterator<Item = (String, PathBuf)>,
+) -> Result<Gallery, Box<dyn std::error::Error>> {
+    let mut g = Gallery {
+        embeddings: BTreeMap::new(),
+        qualities: Vec::new(),
+        no_face: 0,
+        gate_failures: BTreeMap::new(),
+    };
     for (key, path) in files {
         if g.embeddings.contains_key(&key) {
             continue;
@@ -115,7 +152,11 @@ fn gallery(engine: &FaceEngine, files: impl IntoIterator<Item = (String, PathBuf
             g.no_face += 1;
         } else if let Some(issue) = analysis.issue {
             let name = format!("{issue:?}");
-            let name = name.split([' ', '{']).next().unwrap_or_default().to_string();
+            let name = name
+                .split([' ', '{'])
+                .next()
+                .unwrap_or_default()
+                .to_string();
             *g.gate_failures.entry(name).or_default() += 1;
         }
         g.qualities.extend(analysis.quality);
@@ -134,7 +175,12 @@ fn upscale_small(image: face_verify::RgbImage) -> face_verify::RgbImage {
         return image;
     }
     let factor = MIN_SIDE.div_ceil(side);
-    image::imageops::resize(&image, image.width() * factor, image.height() * factor, image::imageops::FilterType::Triangle)
+    image::imageops::resize(
+        &image,
+        image.width() * factor,
+        image.height() * factor,
+        image::imageops::FilterType::Triangle,
+    )
 }
 
 /// Spread of the gate measurements over a set, to calibrate the gates' thresholds.
@@ -142,8 +188,19 @@ fn print_quality(name: &str, g: &Gallery) {
     let spread = |f: &dyn Fn(&face_verify::Quality) -> f32| {
         let mut v: Vec<f32> = g.qualities.iter().map(f).collect();
         v.sort_by(f32::total_cmp);
-        let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q) as usize).copied().unwrap_or(f32::NAN);
-        format!("min {:.2} p5 {:.2} median {:.2} p95 {:.2} max {:.2}", at(0.0), at(0.05), at(0.5), at(0.95), at(1.0))
+        let at = |q: f64| {
+            v.get(((v.len().max(1) - 1) as f64 * q) as usize)
+                .copied()
+                .unwrap_or(f32::NAN)
+        };
+        format!(
+            "min {:.2} p5 {:.2} median {:.2} p95 {:.2} max {:.2}",
+            at(0.0),
+            at(0.05),
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        )
     };
     println!("{name} quality: sharpness {}", spread(&|q| q.sharpness));
     println!("{name} quality: brightness {}", spread(&|q| q.brightness));
@@ -167,7 +224,10 @@ fn celebrity_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std
         let file = |c: &str| c.rsplit('/').next().unwrap_or(c).to_string();
         pairs.push((file(cols[0]), file(cols[1]), cols[2] == "Yes"));
     }
-    let files = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).map(|f| (f.clone(), dir.join(&f)));
+    let files = pairs
+        .iter()
+        .flat_map(|(a, b, _)| [a.clone(), b.clone()])
+        .map(|f| (f.clone(), dir.join(&f)));
     let g = gallery(engine, files)?;
     println!(
         "celebrity-pairs: {} pairs over {} pictures; no face found in {}; gate failures (still compared): {:?}",
@@ -177,21 +237,36 @@ fn celebrity_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std
         g.gate_failures
     );
     print_quality("celebrity-pairs", &g);
-    let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
-    let mut hardest: (Option<(f32, &str, &str)>, Option<(f32, &str, &str)>) = (None, None);
+    let mut result = Pairs {
+        genuine: Vec::new(),
+        impostor: Vec::new(),
+    };
+    type Hardest<'a> = Option<(f32, &'a str, &'a str)>;
+    let mut hardest: (Hardest, Hardest) = (None, None);
     for (a, b, same) in &pairs {
         let d = distance(&g, a, b);
         if let Some(d) = d {
-            let slot = if *same { &mut hardest.0 } else { &mut hardest.1 };
+            let slot = if *same {
+                &mut hardest.0
+            } else {
+                &mut hardest.1
+            };
             let worse = slot.is_none_or(|(h, _, _)| if *same { d > h } else { d < h });
             if worse {
                 *slot = Some((d, a, b));
             }
         }
-        if *same { result.genuine.push(d) } else { result.impostor.push(d) }
+        if *same {
+            result.genuine.push(d)
+        } else {
+            result.impostor.push(d)
+        }
     }
     if let (Some(g), Some(i)) = hardest {
-        println!("hardest genuine pair: {} vs {} at {:.4}; hardest impostor pair: {} vs {} at {:.4}", g.1, g.2, g.0, i.1, i.2, i.0);
+        println!(
+            "hardest genuine pair: {} vs {} at {:.4}; hardest impostor pair: {} vs {} at {:.4}",
+            g.1, g.2, g.0, i.1, i.2, i.0
+        );
     }
     Ok(result)
 }
@@ -206,41 +281,73 @@ fn orl_pairs(engine: &FaceEngine, dir: &Path) -> Result<Pairs, Box<dyn std::erro
         for image in std::fs::read_dir(&person)? {
             let image = image?.path();
             if image.extension().is_some_and(|e| e == "pgm") {
-                let who = person.file_name().unwrap_or_default().to_string_lossy().to_string();
-                let key = format!("{who}/{}", image.file_name().unwrap_or_default().to_string_lossy());
+                let who = person
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
+                let key = format!(
+                    "{who}/{}",
+                    image.file_name().unwrap_or_default().to_string_lossy()
+                );
                 files.push((who, key, image));
             }
         }
     }
     files.sort();
-    let g = gallery(engine, files.iter().map(|(_, key, path)| (key.clone(), path.clone())))?;
+    let g = gallery(
+        engine,
+        files
+            .iter()
+            .map(|(_, key, path)| (key.clone(), path.clone())),
+    )?;
     println!(
         "orl: {} pictures of {} people; no face found in {}; gate failures (still compared): {:?}",
         files.len(),
-        files.iter().map(|f| &f.0).collect::<std::collections::BTreeSet<_>>().len(),
+        files
+            .iter()
+            .map(|f| &f.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         g.no_face,
         g.gate_failures
     );
     print_quality("orl", &g);
-    let mut result = Pairs { genuine: Vec::new(), impostor: Vec::new() };
+    let mut result = Pairs {
+        genuine: Vec::new(),
+        impostor: Vec::new(),
+    };
     for (i, (who_a, a, _)) in files.iter().enumerate() {
         for (who_b, b, _) in &files[i + 1..] {
             let d = distance(&g, a, b);
-            if who_a == who_b { result.genuine.push(d) } else { result.impostor.push(d) }
+            if who_a == who_b {
+                result.genuine.push(d)
+            } else {
+                result.impostor.push(d)
+            }
         }
     }
     Ok(result)
 }
 
 fn report(name: &str, pairs: &Pairs, fixed: Option<f32>) -> Point {
-    println!("\n== {name}: {} genuine, {} impostor pairs", pairs.genuine.len(), pairs.impostor.len());
+    println!(
+        "\n== {name}: {} genuine, {} impostor pairs",
+        pairs.genuine.len(),
+        pairs.impostor.len()
+    );
     println!("{:>9} {:>9} {:>9}", "threshold", "FAR %", "FRR %");
     for t in [0.40f32, 0.45, 0.50, 0.55, 0.56, 0.60] {
         let p = pairs.at(t);
         println!("{:>9.2} {:>9.3} {:>9.3}", t, p.far * 100.0, p.frr * 100.0);
     }
     let eer = pairs.equal_error();
-    println!("equal error: threshold {:.4}, FAR {:.3}%, FRR {:.3}%", eer.threshold, eer.far * 100.0, eer.frr * 100.0);
+    println!(
+        "equal error: threshold {:.4}, FAR {:.3}%, FRR {:.3}%",
+        eer.threshold,
+        eer.far * 100.0,
+        eer.frr * 100.0
+    );
     let chosen = pairs.threshold_for_far(TARGET_FAR);
     println!(
         "largest threshold with FAR <= {:.1}%: {:.4} -> FAR {:.3}%, FRR {:.3}%",
@@ -251,7 +358,12 @@ fn report(name: &str, pairs: &Pairs, fixed: Option<f32>) -> Point {
     );
     if let Some(t) = fixed {
         let p = pairs.at(t);
-        println!("at the celebrity-pairs threshold {:.4}: FAR {:.3}%, FRR {:.3}%", t, p.far * 100.0, p.frr * 100.0);
+        println!(
+            "at the celebrity-pairs threshold {:.4}: FAR {:.3}%, FRR {:.3}%",
+            t,
+            p.far * 100.0,
+            p.frr * 100.0
+        );
     }
     chosen
 }

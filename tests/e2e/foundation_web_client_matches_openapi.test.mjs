@@ -1,0 +1,95 @@
+// The web app's typed API client (web/src/api) is checked against the OpenAPI document the
+// real server generates from its code: every call goes to a documented path and method, and
+// every interface has exactly the properties of its schema (request bodies also agree on
+// which are optional). A change on either side that the other did not follow fails here.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { REPO_ROOT, startProctor } from './lib/proctor.mjs'
+
+/** TypeScript interface → OpenAPI schema, and whether it is sent (request) or received. */
+const INTERFACES = {
+  ApiErrorBody: { schema: 'ErrorBody', request: false },
+  SessionUser: { schema: 'UserInfo', request: false },
+  LoginRequest: { schema: 'LoginRequest', request: true },
+  SessionResponse: { schema: 'SessionInfo', request: false },
+  ChangePasswordRequest: { schema: 'ChangePasswordRequest', request: true },
+  UserRecord: { schema: 'Account', request: false },
+  CreateUserRequest: { schema: 'CreateUser', request: true },
+  UpdateUserRequest: { schema: 'UpdateUser', request: true },
+  ResetPasswordRequest: { schema: 'ResetPassword', request: true },
+  AuditEvent: { schema: 'AuditEvent', request: false },
+  OrgProfileInput: { schema: 'OrgProfileInput', request: true },
+  OrgProfile: { schema: 'OrgProfile', request: false },
+}
+
+/** Interfaces of types.ts: name → { extends, fields: name → optional }. */
+function parseInterfaces(source) {
+  const out = {}
+  for (const m of source.matchAll(/export interface (\w+)(?: extends (\w+))? \{([\s\S]*?)\n\}/g)) {
+    const fields = {}
+    for (const line of m[3].split('\n')) {
+      const f = /^\s{2}(\w+)(\?)?:/.exec(line)
+      if (f) fields[f[1]] = Boolean(f[2])
+    }
+    out[m[1]] = { extends: m[2], fields }
+  }
+  return out
+}
+
+function allFields(ifaces, name) {
+  const i = ifaces[name]
+  return { ...(i.extends ? allFields(ifaces, i.extends) : {}), ...i.fields }
+}
+
+/** Properties of a schema (following $ref and allOf): name → required. */
+function schemaProps(doc, schema) {
+  if (schema.$ref) return schemaProps(doc, doc.components.schemas[schema.$ref.split('/').pop()])
+  if (schema.allOf) return Object.assign({}, ...schema.allOf.map((s) => schemaProps(doc, s)))
+  const required = new Set(schema.required ?? [])
+  return Object.fromEntries(Object.keys(schema.properties ?? {}).map((p) => [p, required.has(p)]))
+}
+
+/** (method, path template) of every call in web/src/api/index.ts. */
+function parseCalls(source) {
+  return [...source.matchAll(/request<[^(]*>\(\s*'(GET|POST|PUT|PATCH|DELETE)',\s*[`'](\/api\/[^`']*)/g)].map((m) => ({
+    method: m[1].toLowerCase(),
+    path: m[2].replace(/\$\{encodeURIComponent\(String\((\w+)\)\)\}/g, '{$1}').replace(/\$\{.*$/, ''),
+  }))
+}
+
+test('the web API client matches the OpenAPI document of the server', { timeout: 60_000 }, async (t) => {
+  const server = await startProctor()
+  t.after(() => server.stop())
+  const res = await fetch(`${server.url}/api/openapi.json`)
+  assert.equal(res.status, 200)
+  const doc = await res.json()
+
+  const apiDir = join(REPO_ROOT, 'web', 'src', 'api')
+  const types = await readFile(join(apiDir, 'types.ts'), 'utf8')
+  const index = await readFile(join(apiDir, 'index.ts'), 'utf8')
+
+  const calls = parseCalls(index)
+  assert.ok(calls.length >= 10, `found only ${calls.length} calls in web/src/api/index.ts`)
+  for (const { method, path } of calls) {
+    assert.ok(doc.paths[path]?.[method], `web calls ${method.toUpperCase()} ${path}, which the OpenAPI document lacks`)
+  }
+
+  const ifaces = parseInterfaces(types)
+  for (const [name, { schema, request }] of Object.entries(INTERFACES)) {
+    assert.ok(ifaces[name], `interface ${name} missing from web/src/api/types.ts`)
+    assert.ok(doc.components.schemas[schema], `schema ${schema} missing from the OpenAPI document`)
+    const ts = allFields(ifaces, name)
+    const api = schemaProps(doc, { $ref: `#/components/schemas/${schema}` })
+    assert.deepEqual(Object.keys(ts).sort(), Object.keys(api).sort(), `${name} has the properties of ${schema}`)
+    if (request) {
+      for (const [field, optional] of Object.entries(ts)) {
+        assert.equal(optional, !api[field], `${name}.${field} is ${optional ? 'optional' : 'required'} in TS but not in ${schema}`)
+      }
+    }
+  }
+
+  const roles = /export const ROLES = \[([\s\S]*?)\] as const/.exec(types)[1].match(/'(\w+)'/g).map((r) => r.slice(1, -1))
+  assert.deepEqual([...roles].sort(), [...doc.components.schemas.Role.enum].sort(), 'ROLES match the Role enum')
+})
