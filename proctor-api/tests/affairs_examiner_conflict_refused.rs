@@ -1,6 +1,7 @@
 //! Exam affairs: sites, rooms, a session; approved candidates seated at random with ticket
-//! numbers; an examiner from a seated candidate's own work unit is refused with the reason,
-//! one from elsewhere is assigned; the account must hold the duty's role.
+//! numbers (never in a session with an examiner from their own unit); an examiner from a
+//! seated candidate's own work unit is refused with the reason, one from elsewhere is
+//! assigned; the account must hold the duty's role.
 
 mod common;
 mod registration_support;
@@ -56,7 +57,21 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
         regs.push((reg, cand));
     }
 
-    // Seating: every approved candidate gets a distinct seat in 1..=10 and a ticket number.
+    // An examiner from 六盘水供电局 is on duty before seating: that unit's candidate is
+    // not seated in this session (no other session has room), the others are.
+    let lps = srv.user_with_role(&admin, "kp.lps", "examiner").await;
+    let lps_id = get(&srv, &lps, "/api/auth/me")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .clone();
+    let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
+        "account_id": lps_id, "duty": "examiner", "work_unit": "六盘水供电局", "qualification_no": "KP-52-0002"
+    })).await;
+    assert_eq!(r.status(), 201);
+
+    // Seating: distinct seats in 1..=10 and ticket numbers, at random.
     let r: Value = post(
         &srv,
         &staff,
@@ -69,29 +84,38 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
     .unwrap();
     assert_eq!(
         (r["seated"].as_i64(), r["unseated"].as_i64()),
-        (Some(3), Some(0))
+        (Some(2), Some(1))
     );
     let mut seats = BTreeSet::new();
     let mut tickets = BTreeSet::new();
-    for (reg, cand) in &regs {
+    for (i, (reg, cand)) in regs.iter().enumerate() {
         let v: Value = get(&srv, cand, &format!("/api/registrations/{reg}"))
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(v["session_id"].as_i64(), Some(session));
-        let seat = v["seat_no"].as_i64().unwrap();
-        assert!((1..=10).contains(&seat));
-        seats.insert(seat);
-        tickets.insert(v["ticket_no"].as_str().unwrap().to_owned());
         let notes: Value = get(&srv, cand, "/api/me/notifications")
             .await
             .json()
             .await
             .unwrap();
+        if i == 2 {
+            assert_eq!(
+                (v["seat_no"].as_i64(), v["ticket_no"].as_str()),
+                (None, None),
+                "六盘水 candidate kept away"
+            );
+            assert_eq!(notes[0]["kind"], "review_approved");
+            continue;
+        }
+        assert_eq!(v["session_id"].as_i64(), Some(session));
+        let seat = v["seat_no"].as_i64().unwrap();
+        assert!((1..=10).contains(&seat));
+        seats.insert(seat);
+        tickets.insert(v["ticket_no"].as_str().unwrap().to_owned());
         assert_eq!(notes[0]["kind"], "ticket_ready");
     }
-    assert_eq!((seats.len(), tickets.len()), (3, 3));
+    assert_eq!((seats.len(), tickets.len()), (2, 2));
     // Seating again changes nothing.
     let r: Value = post(
         &srv,
@@ -103,7 +127,10 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
     .json()
     .await
     .unwrap();
-    assert_eq!(r["seated"], 0);
+    assert_eq!(
+        (r["seated"].as_i64(), r["unseated"].as_i64()),
+        (Some(0), Some(1))
+    );
 
     // The conflict rule.
     let examiner = srv.user_with_role(&admin, "kp.li", "examiner").await;
@@ -156,12 +183,12 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
         .json()
         .await
         .unwrap();
-    assert_eq!(duties.as_array().unwrap().len(), 2);
+    assert_eq!(duties.as_array().unwrap().len(), 3);
     let audit: Value = get(&srv, &admin, "/api/audit?target_kind=exam_session")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(audit.as_array().unwrap().len(), 2);
+    assert_eq!(audit.as_array().unwrap().len(), 3);
     srv.stop().await;
 }

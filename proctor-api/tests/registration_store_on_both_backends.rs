@@ -251,6 +251,11 @@ async fn story(db: &Db) {
         .await
         .unwrap();
     assert_eq!(affairs::queries::taken_seats(db, s).await.unwrap(), [2]);
+    // One candidate per seat, whatever races the seating.
+    let clash = affairs::queries::seat(db, r2, s, 2, "P1001002b")
+        .await
+        .unwrap_err();
+    assert_eq!(ApiError::from(clash).status().as_u16(), 409);
     assert_eq!(
         affairs::queries::seated_work_units(db, s).await.unwrap(),
         ["甲公司全称"]
@@ -283,6 +288,24 @@ async fn story(db: &Db) {
     assert_eq!(lines[0].ticket_no.as_deref(), Some("P1001002"));
     let empty = affairs::queries::usage(db, p + 1000).await.unwrap();
     assert_eq!((empty.registered, empty.sat), (0, 0));
+
+    // An account whose registration failed to be stored is removed; one in use stays.
+    let orphan = accounts::insert_account(
+        db,
+        NewAccount {
+            username: "13900000000",
+            display_name: "x",
+            role: "candidate",
+            password_hash: "h",
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    reg::remove_orphan_candidate(db, orphan).await.unwrap();
+    reg::remove_orphan_candidate(db, cand).await.unwrap();
+    assert!(accounts::account_by_id(db, orphan).await.unwrap().is_none());
+    assert!(accounts::account_by_id(db, cand).await.unwrap().is_some());
 
     // Real-name settings (one row, upserted) and notifications.
     assert_eq!(identity::queries::config(db).await.unwrap(), None);

@@ -115,6 +115,8 @@ CREATE TABLE registration (
     UNIQUE (exam_plan_id, id_number_hash)
 );
 CREATE INDEX registration_account ON registration (account_id);
+-- One candidate per seat (unseated rows have NULLs, which never collide).
+CREATE UNIQUE INDEX registration_seat ON registration (exam_session_id, seat_no);
 
 -- Every submission, correction and decision, with a snapshot of what was decided on.
 CREATE TABLE registration_event (

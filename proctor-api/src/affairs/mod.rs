@@ -310,12 +310,14 @@ async fn assign_staff(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeatingResult {
     pub seated: i64,
-    /// Approved candidates left without a seat because the rooms are full.
+    /// Approved candidates left without a seat: the rooms are full, or every free seat is in
+    /// a session with an examiner from the candidate's own work unit.
     pub unseated: i64,
 }
 
 /// Seat every approved, unseated candidate of the plan at random over the plan's sessions,
-/// filling free seats; each gets a ticket number.
+/// filling free seats and never next to an examiner from their own work unit; each gets a
+/// ticket number and a notification.
 #[utoipa::path(post, path = "/api/plans/{id}/seating", tag = "affairs", params(("id" = i64, Path)),
     responses((status = 200, body = SeatingResult)), security(("bearer" = [])))]
 async fn assign_seats(
@@ -343,10 +345,36 @@ async fn assign_seats(
         regs.shuffle(&mut rng);
         free.shuffle(&mut rng);
     }
+    // The conflict rule holds at seating too: nobody is seated in a session where an
+    // examiner from their own work unit is on duty.
+    let mut examiner_units: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for (session, _) in &free {
+        if !examiner_units.contains_key(session) {
+            let units = queries::duties(&state.db, *session)
+                .await?
+                .into_iter()
+                .filter(|d| d.duty == "examiner")
+                .map(|d| d.work_unit)
+                .collect();
+            examiner_units.insert(*session, units);
+        }
+    }
     let mut seated = 0;
-    for (reg, (session, seat)) in regs.iter().zip(free.iter()) {
+    for reg in &regs {
+        let Some(r) = crate::registration::queries::get(&state.db, *reg).await? else {
+            continue;
+        };
+        let Some(pos) = free.iter().position(|(session, _)| {
+            !examiner_units
+                .get(session)
+                .is_some_and(|units| units.iter().any(|u| same_unit(u, &r.work_unit)))
+        }) else {
+            continue;
+        };
+        let (session, seat) = free.remove(pos);
         let ticket = format!("{}{:03}{:03}", p.code, session, seat);
-        queries::seat(&state.db, *reg, *session, *seat, &ticket).await?;
+        queries::seat(&state.db, *reg, session, seat, &ticket).await?;
         crate::notify::send(&state, crate::notify::Message::ticket_ready(*reg, &ticket)).await?;
         seated += 1;
     }

@@ -316,3 +316,18 @@ pub async fn current_files(db: &Db, reg: i64) -> sqlx::Result<Vec<FileRow>> {
     .fetch_all(&db.pool)
     .await
 }
+
+/// Removes an account created for a registration that then failed to be stored, so a
+/// retry is not refused as "phone already registered". Only a candidate account with no
+/// registration and no session is removed.
+pub async fn remove_orphan_candidate(db: &Db, account: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM account WHERE account_id = $1 AND role = 'candidate' \
+         AND NOT EXISTS (SELECT 1 FROM registration r WHERE r.account_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM session s WHERE s.account_id = $1)",
+    )
+    .bind(account)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
+}

@@ -331,14 +331,22 @@ pub async fn register(
     )
     .await?;
     let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
-    let id = queries::insert(
+    let id = match queries::insert(
         &state.db,
         plan_id,
         account_id,
         &fields(&form, &sealed, verdict, &w),
         CONSENT_TEXT,
     )
-    .await?;
+    .await
+    {
+        Ok(id) => id,
+        Err(e) => {
+            // A concurrent submission for the same person won the unique index.
+            queries::remove_orphan_candidate(&state.db, account_id).await?;
+            return Err(e.into());
+        }
+    };
     let snap = snapshot(&form, &sealed, verdict, &warnings);
     queries::add_event(&state.db, id, Some(account_id), "submit", &snap).await?;
     audit::record(&state.db, None, "registration.submit", "registration", Some(&id.to_string()),
