@@ -55,6 +55,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/registrations/{id}/history", Only(SELF_OR_STAFF)),
     ("post", "/api/registrations/{id}/review", Only(STAFF)),
     ("post", "/api/registrations/{id}/realname-check", Only(STAFF)),
+    ("post", "/api/candidates/record", Only(STAFF)),
     ("post", "/api/registrations/{id}/files/{kind}", Only(CANDIDATE)),
     ("get", "/api/registrations/{id}/files/{kind}", Only(SELF_OR_STAFF)),
     ("get", "/api/realname/config", Only(ADMIN)),

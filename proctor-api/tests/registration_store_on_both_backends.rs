@@ -202,6 +202,14 @@ async fn story(db: &Db) {
     assert_eq!(reg::approved_matching(db, p, "").await.unwrap().len(), 2);
     assert_eq!(reg::approved_matching(db, p, "%").await.unwrap().len(), 2);
 
+    // The record across plans, by hash.
+    let rec = reg::record(db, "h1").await.unwrap();
+    assert_eq!(
+        (rec.len(), rec[0].code.as_str(), rec[0].status.as_str()),
+        (1, "P1", "approved")
+    );
+    assert!(reg::record(db, "nobody").await.unwrap().is_empty());
+
     // History and files: the newest file of a kind is the current one.
     reg::add_event(db, r1, Some(cand), "submit", &serde_json::json!({"a": 1}))
         .await

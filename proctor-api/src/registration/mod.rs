@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history))
         .routes(routes!(review))
         .routes(routes!(recheck_realname))
+        .routes(routes!(candidate_record))
         .merge(uploads)
 }
 
@@ -604,4 +605,82 @@ async fn download_file(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordLookup {
+    /// `resident_id` (default), `hmt_permit` or `passport`.
+    pub id_type: Option<String>,
+    pub id_number: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordEntry {
+    pub registration_id: i64,
+    pub plan_id: i64,
+    pub plan_code: String,
+    pub plan_title: String,
+    pub level: i64,
+    pub name: String,
+    pub id_number: String,
+    pub status: String,
+    pub ticket_no: Option<String>,
+    pub attendance: Option<String>,
+    pub registered_at: String,
+}
+
+/// A person's record (学籍) across plans, found by ID number (sent in the body, so it stays
+/// out of URLs and access logs); every lookup is audited with the number masked.
+#[utoipa::path(post, path = "/api/candidates/record", tag = "registration", request_body = RecordLookup,
+    responses((status = 200, body = [RecordEntry])), security(("bearer" = [])))]
+async fn candidate_record(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Json(req): Json<RecordLookup>,
+) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let id_type = req.id_type.as_deref().unwrap_or("resident_id");
+    if !matches!(id_type, "resident_id" | "hmt_permit" | "passport") {
+        return Err(ApiError::invalid(
+            "id_type",
+            "证件类型须为 resident_id、hmt_permit 或 passport",
+            "ID type must be resident_id, hmt_permit or passport",
+        ));
+    }
+    let number = crate::identity::idcard::normalize(&req.id_number);
+    if number.is_empty() || number.len() > 30 {
+        return Err(ApiError::invalid(
+            "id_number",
+            "请填写证件号码",
+            "Enter an ID number",
+        ));
+    }
+    let hash = Vault::for_data_dir(&state.settings.data_dir)?.lookup_hash(id_type, &number);
+    let rows = queries::record(&state.db, &hash).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "candidate.record_lookup",
+        "candidate",
+        None,
+        serde_json::json!({"id_number": crate::identity::idcard::mask(&number), "found": rows.len()}),
+    )
+    .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| RecordEntry {
+                registration_id: r.registration_id,
+                plan_id: r.exam_plan_id,
+                plan_code: r.code,
+                plan_title: r.title,
+                level: r.level,
+                name: r.name,
+                id_number: r.id_number_masked,
+                status: r.status,
+                ticket_no: r.ticket_no,
+                attendance: r.attendance,
+                registered_at: r.created_at,
+            })
+            .collect(),
+    ))
 }

@@ -331,3 +331,31 @@ pub async fn remove_orphan_candidate(db: &Db, account: i64) -> sqlx::Result<()> 
     .await
     .map(|_| ())
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RecordRow {
+    pub registration_id: i64,
+    pub exam_plan_id: i64,
+    pub code: String,
+    pub title: String,
+    pub level: i64,
+    pub name: String,
+    pub id_number_masked: String,
+    pub status: String,
+    pub ticket_no: Option<String>,
+    pub attendance: Option<String>,
+    pub created_at: String,
+}
+
+/// One person's registrations across all plans (the candidate record, 学籍), by keyed hash.
+pub async fn record(db: &Db, id_hash: &str) -> sqlx::Result<Vec<RecordRow>> {
+    sqlx::query_as(
+        "SELECT r.registration_id, r.exam_plan_id, p.code, p.title, p.level, r.name, r.id_number_masked, \
+         r.status, r.ticket_no, r.attendance, r.created_at FROM registration r \
+         JOIN exam_plan p ON p.exam_plan_id = r.exam_plan_id WHERE r.id_number_hash = $1 \
+         ORDER BY r.registration_id",
+    )
+    .bind(id_hash)
+    .fetch_all(&db.pool)
+    .await
+}
