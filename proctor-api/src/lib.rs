@@ -10,6 +10,9 @@
 //! - every failure leaves as [`error::ApiError`]'s JSON shape, never a bare status;
 //! - every change to an account, the organisation profile (and later papers, scores and
 //!   certificates) appends to the audit trail in the same request.
+//! - ID and phone numbers and uploaded candidate files are sealed at rest (`identity::vault`,
+//!   AES-256-GCM, key in the data directory); lists, exports, history and the audit trail
+//!   carry only masked forms, and reading them in clear is itself audited.
 //!
 //! Panics in handlers are caught and answered as a structured 500; start-up errors are
 //! returned to `main`, which prints them and exits non-zero.
