@@ -101,3 +101,54 @@ export interface OrgProfileInput {
 export interface OrgProfile extends OrgProfileInput {
   updated_at: string | null
 }
+
+// Plans and registration (issue 7).
+export interface PlanSummary {
+  id: number
+  code: string
+  title: string
+  occupation_code: string
+  occupation_name: string
+  level: number
+  level_name: string
+  state: string
+  realname_policy: string
+}
+
+export interface RegistrationFile {
+  kind: string
+  content_type: string
+  size_bytes: number
+  warnings: string[]
+  uploaded_at: string
+}
+
+export interface RegistrationForm {
+  name: string
+  gender: string
+  id_type: string
+  id_number: string
+  birth_date: string
+  phone: string
+  education: string
+  work_unit: string
+  years_in_occupation: number
+  declared_level: number
+}
+
+export interface Registration extends RegistrationForm {
+  id: number
+  plan_id: number
+  status: 'submitted' | 'rejected' | 'approved'
+  review_reason: string | null
+  realname_result: string
+  warnings: string[]
+  ticket_no: string | null
+  seat_no: number | null
+  files: RegistrationFile[]
+}
+
+export interface ReviewRequest {
+  decision: 'approve' | 'reject'
+  reason?: string
+}

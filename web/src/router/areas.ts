@@ -48,7 +48,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   staff: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
     { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
-    { path: 'registration', title: 'registration', icon: Tickets },
+    { path: 'registration', title: 'registration', icon: Tickets, component: () => import('@/views/staff/RegistrationReviewView.vue') },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
     { path: 'bank', title: 'bank', icon: Collection },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
@@ -68,7 +68,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
-    { path: 'exams', title: 'myExams', icon: Document },
+    { path: 'exams', title: 'myExams', icon: Document, component: () => import('@/views/candidate/MyExamsView.vue') },
     { path: 'results', title: 'myResults', icon: Trophy },
   ],
   province: [
