@@ -1,5 +1,6 @@
-//! The usage report per plan counts registered, approved, seated, sat and absent; the CSV
-//! export has one masked line per registration and the totals.
+//! Exam reminders reach the seated candidates; the usage report per plan counts registered,
+//! approved, seated, sat and absent; the CSV export has one masked line per registration
+//! and the totals.
 
 mod common;
 mod registration_support;
@@ -55,7 +56,7 @@ async fn usage_counts_attendance_and_exports_csv() {
                 200
             );
         }
-        regs.push(reg);
+        regs.push((reg, cand));
     }
     post(
         &srv,
@@ -64,6 +65,39 @@ async fn usage_counts_attendance_and_exports_csv() {
         json!({}),
     )
     .await;
+
+    // Reminders reach the two seated candidates, with time, site, room and seat.
+    let r: Value = post(
+        &srv,
+        &staff,
+        &format!("/api/plans/{plan}/reminders"),
+        json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(r["sent"], 2);
+    let notes: Value = get(&srv, &regs[0].1, "/api/me/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notes[0]["kind"], "exam_reminder");
+    assert!(
+        notes[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("2026-12-20 09:00 贵阳考点"),
+        "{notes}"
+    );
+    let notes: Value = get(&srv, &regs[2].1, "/api/me/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notes, json!([]));
+    let regs: Vec<i64> = regs.into_iter().map(|(r, _)| r).collect();
     let r = post(
         &srv,
         &invigilator,

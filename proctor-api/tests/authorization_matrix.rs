@@ -66,6 +66,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/sessions/{id}/staff", Only(STAFF)),
     ("post", "/api/sessions/{id}/staff", Only(STAFF)),
     ("post", "/api/plans/{id}/seating", Only(STAFF)),
+    ("post", "/api/plans/{id}/reminders", Only(STAFF)),
     ("post", "/api/registrations/{id}/attendance", Only(PROCTOR)),
     ("get", "/api/plans/{id}/usage", Only(OVERSEER)),
     ("get", "/api/plans/{id}/usage.csv", Only(OVERSEER)),

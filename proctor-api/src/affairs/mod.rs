@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_duties, assign_staff))
         .routes(routes!(assign_seats))
         .routes(routes!(record_attendance))
+        .routes(routes!(send_reminders))
         .routes(routes!(usage_report))
         .routes(routes!(usage_csv))
 }
@@ -525,4 +526,59 @@ mod tests {
         assert!(!super::same_unit("", ""));
         assert!(!super::same_unit("甲公司", "乙公司"));
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemindersSent {
+    pub sent: i64,
+}
+
+/// Send every seated candidate of the plan an exam reminder (in-app and SMS): session time
+/// in Beijing time, site, room and seat.
+#[utoipa::path(post, path = "/api/plans/{id}/reminders", tag = "affairs", params(("id" = i64, Path)),
+    responses((status = 200, body = RemindersSent)), security(("bearer" = [])))]
+async fn send_reminders(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RemindersSent>> {
+    plan::queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    let sessions = plan::queries::sessions(&state.db, id).await?;
+    let mut sent = 0;
+    for r in crate::registration::queries::for_plan(&state.db, id, Some("approved")).await? {
+        let (Some(session), Some(seat)) = (r.exam_session_id, r.seat_no) else {
+            continue;
+        };
+        let Some(s) = sessions.iter().find(|s| s.exam_session_id == session) else {
+            continue;
+        };
+        let when = chrono::DateTime::parse_from_rfc3339(&s.starts_at)
+            .map(|t| {
+                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| s.starts_at.clone());
+        let m = crate::notify::Message::exam_reminder(
+            r.registration_id,
+            &when,
+            &s.site_name,
+            &s.room_name,
+            seat,
+        );
+        crate::notify::send(&state, m).await?;
+        sent += 1;
+    }
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.reminders",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"sent": sent}),
+    )
+    .await?;
+    Ok(Json(RemindersSent { sent }))
 }

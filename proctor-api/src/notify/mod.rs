@@ -38,6 +38,25 @@ impl Message {
         }
     }
 
+    /// Before the exam: when and where, and what to bring.
+    pub fn exam_reminder(
+        registration_id: i64,
+        when: &str,
+        site: &str,
+        room: &str,
+        seat: i64,
+    ) -> Message {
+        Message {
+            registration_id,
+            kind: "exam_reminder",
+            title_zh: "考试提醒".into(),
+            title_en: "Exam reminder".into(),
+            body: format!(
+                "{when} {site} {room} 座位 {seat}，请携带准考证和身份证件 / bring your ticket and ID"
+            ),
+        }
+    }
+
     pub fn review(registration_id: i64, approved: bool, reason: &str) -> Message {
         if approved {
             Message {
