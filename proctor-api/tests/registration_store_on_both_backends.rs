@@ -120,6 +120,16 @@ async fn story(db: &Db) {
         "open"
     );
 
+    // Published documents.
+    let d = plan::queries::insert_document(db, p, "须知", "d.bin", "application/pdf", 12, examiner)
+        .await
+        .unwrap();
+    let docs = plan::queries::documents(db, p).await.unwrap();
+    assert_eq!(
+        (docs.len(), docs[0].plan_document_id, docs[0].title.as_str()),
+        (1, d, "须知")
+    );
+
     // Sites, rooms, a session with its room and site joined in.
     let site = affairs::queries::insert_site(db, "考点", "地址")
         .await

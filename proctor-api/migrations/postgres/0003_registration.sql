@@ -61,6 +61,19 @@ CREATE TABLE exam_session (
 );
 CREATE INDEX exam_session_plan ON exam_session (exam_plan_id);
 
+-- Published documents of a plan (notice, schedule, rules), readable by anyone.
+CREATE TABLE plan_document (
+    plan_document_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    exam_plan_id BIGINT NOT NULL REFERENCES exam_plan (exam_plan_id),
+    title TEXT NOT NULL,
+    stored_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    uploaded_by BIGINT REFERENCES account (account_id),
+    uploaded_at TEXT NOT NULL
+);
+CREATE INDEX plan_document_plan ON plan_document (exam_plan_id);
+
 -- Staff on duty at a session, with the work unit the conflict rule compares.
 CREATE TABLE session_staff (
     session_staff_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -24,6 +24,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transition))
         .routes(routes!(add_session))
         .routes(routes!(public_plans))
+        .routes(routes!(download_document))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(list_documents, upload_document))
+                // Only uploads take large bodies; the JSON routes keep the global limit.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::registration::files::MAX_BYTES + 64 * 1024,
+                )),
+        )
 }
 
 pub const STATES: [&str; 7] = [
@@ -517,4 +526,133 @@ mod tests {
             );
         }
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Document {
+    pub id: i64,
+    pub title: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: String,
+}
+
+fn document_out(d: queries::DocumentRow) -> Document {
+    Document {
+        id: d.plan_document_id,
+        title: d.title,
+        content_type: d.content_type,
+        size_bytes: d.size_bytes,
+        uploaded_at: d.uploaded_at,
+    }
+}
+
+/// A plan's published documents (no sign-in needed).
+#[utoipa::path(get, path = "/api/plans/{id}/documents", tag = "plans", params(("id" = i64, Path)),
+    responses((status = 200, body = [Document])))]
+async fn list_documents(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Document>>> {
+    queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    Ok(Json(
+        queries::documents(&state.db, id)
+            .await?
+            .into_iter()
+            .map(document_out)
+            .collect(),
+    ))
+}
+
+/// Publish a document for a plan: multipart fields `title` and `file` (JPEG, PNG or PDF, ≤ 10 MB).
+#[utoipa::path(post, path = "/api/plans/{id}/documents", tag = "plans", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 201, body = Document), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn upload_document(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<Document>)> {
+    queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::invalid("file", "无法读取上传内容", "The upload could not be read")
+        }
+    };
+    let (mut title, mut bytes) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("title") => title = field.text().await.map_err(bad)?.trim().to_owned(),
+            Some("file") => bytes = Some(field.bytes().await.map_err(bad)?),
+            _ => {}
+        }
+    }
+    required("title", &title, 200)?;
+    let bytes = bytes.ok_or_else(|| {
+        ApiError::invalid_code(
+            "file",
+            "missing_field",
+            "缺少文件字段 file",
+            "Missing form field: file",
+        )
+    })?;
+    let stored =
+        match crate::registration::files::save_document(&state.settings.data_dir, &bytes).await? {
+            Ok(s) => s,
+            Err(crate::registration::files::Refusal::TooLarge) => {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
+        };
+    let doc = queries::insert_document(
+        &state.db,
+        id,
+        &title,
+        &stored.stored_name,
+        stored.content_type,
+        stored.size as i64,
+        user.account_id,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.document_add",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"document": doc, "title": title, "sha256": stored.sha256}),
+    )
+    .await?;
+    let d = queries::documents(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|d| d.plan_document_id == doc)
+        .ok_or(ApiError::NotFound("document"))?;
+    Ok((StatusCode::CREATED, Json(document_out(d))))
+}
+
+/// Download a published document.
+#[utoipa::path(get, path = "/api/plans/{id}/documents/{doc}", tag = "plans",
+    params(("id" = i64, Path), ("doc" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)))]
+async fn download_document(
+    State(state): State<AppState>,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let d = queries::documents(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|d| d.plan_document_id == doc)
+        .ok_or(ApiError::NotFound("document"))?;
+    let bytes = crate::registration::files::load(&state.settings.data_dir, &d.stored_name).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, d.content_type)], bytes).into_response())
 }

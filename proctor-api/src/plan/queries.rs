@@ -180,3 +180,47 @@ pub async fn session(db: &Db, id: i64) -> sqlx::Result<Option<SessionRow>> {
         .fetch_optional(&db.pool)
         .await
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DocumentRow {
+    pub plan_document_id: i64,
+    pub title: String,
+    pub stored_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: String,
+}
+
+pub async fn insert_document(
+    db: &Db,
+    plan: i64,
+    title: &str,
+    stored_name: &str,
+    content_type: &str,
+    size: i64,
+    by: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO plan_document (exam_plan_id, title, stored_name, content_type, size_bytes, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING plan_document_id",
+    )
+    .bind(plan)
+    .bind(title)
+    .bind(stored_name)
+    .bind(content_type)
+    .bind(size)
+    .bind(by)
+    .bind(db::now())
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn documents(db: &Db, plan: i64) -> sqlx::Result<Vec<DocumentRow>> {
+    sqlx::query_as(
+        "SELECT plan_document_id, title, stored_name, content_type, size_bytes, uploaded_at FROM plan_document \
+         WHERE exam_plan_id = $1 ORDER BY plan_document_id",
+    )
+    .bind(plan)
+    .fetch_all(&db.pool)
+    .await
+}

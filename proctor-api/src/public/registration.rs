@@ -121,6 +121,24 @@ async fn render_form(
         })
         .unwrap_or_default();
     let level = p.level.to_string();
+    let docs: String = plan::queries::documents(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            format!(
+                "<li><a href=\"/api/plans/{id}/documents/{}\">{}</a></li>",
+                d.plan_document_id,
+                escape(&d.title)
+            )
+        })
+        .collect();
+    let docs = if docs.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<section class=\"card\"><h2>考试文件 <small>Documents</small></h2><ul class=\"links\" id=\"documents\">{docs}</ul></section>"
+        )
+    };
     let files: String = Kind::ALL
         .iter()
         .map(|k| {
@@ -136,7 +154,7 @@ async fn render_form(
     let body = format!(
         "<section class=\"card\"><h1>{title}</h1><p>{occ_code} {occ}（{lz} / {le}）</p>\
          <p><small>报名时间 Registration: {opens} – {closes}</small></p>\
-         <p><small>{org_name} {org_phone}</small></p></section>{err}\
+         <p><small>{org_name} {org_phone}</small></p></section>{docs}{err}\
          <form class=\"card\" method=\"post\" action=\"/register/{id}\" enctype=\"multipart/form-data\">\
          {name}{gender}{id_type}{id_number}{birth}{phone}{edu}{unit}{years}\
          <input type=\"hidden\" name=\"declared_level\" value=\"{level}\">{password}\

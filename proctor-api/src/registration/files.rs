@@ -177,10 +177,33 @@ pub async fn save(
     kind: Kind,
     bytes: &[u8],
 ) -> Result<Result<Stored, Refusal>, anyhow::Error> {
-    let (content_type, warnings) = match inspect(kind, bytes) {
-        Ok(x) => x,
-        Err(r) => return Ok(Err(r)),
-    };
+    match inspect(kind, bytes) {
+        Ok((content_type, warnings)) => {
+            store(data_dir, bytes, content_type, warnings).await.map(Ok)
+        }
+        Err(r) => Ok(Err(r)),
+    }
+}
+
+/// A plan document (notice, schedule, rules): JPEG, PNG or PDF, at most 10 MB.
+pub async fn save_document(
+    data_dir: &Path,
+    bytes: &[u8],
+) -> Result<Result<Stored, Refusal>, anyhow::Error> {
+    match inspect(Kind::Experience, bytes) {
+        Ok((content_type, _)) => store(data_dir, bytes, content_type, Vec::new())
+            .await
+            .map(Ok),
+        Err(r) => Ok(Err(r)),
+    }
+}
+
+async fn store(
+    data_dir: &Path,
+    bytes: &[u8],
+    content_type: &'static str,
+    warnings: Vec<String>,
+) -> anyhow::Result<Stored> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let vault = Vault::for_data_dir(data_dir)?;
     let sealed = vault.seal_bytes(bytes)?;
@@ -190,13 +213,13 @@ pub async fn save(
     let tmp = dir.join(format!(".{stored_name}.tmp"));
     tokio::fs::write(&tmp, &sealed).await?;
     tokio::fs::rename(&tmp, dir.join(&stored_name)).await?;
-    Ok(Ok(Stored {
+    Ok(Stored {
         stored_name,
         content_type,
         size: bytes.len(),
         sha256,
         warnings,
-    }))
+    })
 }
 
 /// The plain bytes of a stored file.
