@@ -1,7 +1,7 @@
-//! Exam affairs: sites, rooms, a session; approved candidates seated at random with ticket
-//! numbers (never in a session with an examiner from their own unit); an examiner from a
-//! seated candidate's own work unit is refused with the reason, one from elsewhere is
-//! assigned; the account must hold the duty's role.
+//! Exam affairs: sites, rooms with their cameras and computers, a session; approved
+//! candidates seated at random with ticket numbers (never in a session with an examiner from
+//! their own unit); an examiner from a seated candidate's own work unit is refused with the
+//! reason, one from elsewhere is assigned; the account must hold the duty's role.
 
 mod common;
 mod registration_support;
@@ -190,5 +190,40 @@ async fn examiner_from_a_candidates_work_unit_is_refused() {
         .await
         .unwrap();
     assert_eq!(audit.as_array().unwrap().len(), 3);
+    // Devices of the room: cameras with a stream address, computers; the invigilator reads them.
+    let detail: Value = get(&srv, &staff, &format!("/api/plans/{plan}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let room = detail["sessions"][0]["room_id"].as_i64().unwrap();
+    let devices = format!("/api/rooms/{room}/devices");
+    let cam = json!({"kind": "camera", "label": "前方", "address": "rtsp://10.0.0.21/stream1"});
+    assert_eq!(
+        post(&srv, &staff, &devices, cam.clone()).await.status(),
+        201
+    );
+    assert_eq!(post(&srv, &staff, &devices, cam).await.status(), 409);
+    let bad = json!({"kind": "camera", "label": "后方", "address": "10.0.0.22"});
+    assert_eq!(
+        post(&srv, &staff, &devices, bad)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["field"],
+        "address"
+    );
+    let pc = json!({"kind": "computer", "label": "01", "address": "GZ-PC-0001"});
+    assert_eq!(post(&srv, &staff, &devices, pc).await.status(), 201);
+    let listed: Value = get(&srv, &inv, &devices).await.json().await.unwrap();
+    assert_eq!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["camera", "computer"]
+    );
     srv.stop().await;
 }

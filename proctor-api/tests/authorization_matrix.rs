@@ -66,6 +66,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/sites", Only(STAFF)),
     ("post", "/api/sites", Only(STAFF)),
     ("post", "/api/sites/{id}/rooms", Only(STAFF)),
+    ("get", "/api/rooms/{id}/devices", Only(PROCTOR)),
+    ("post", "/api/rooms/{id}/devices", Only(STAFF)),
     ("get", "/api/sessions/{id}/staff", Only(STAFF)),
     ("post", "/api/sessions/{id}/staff", Only(STAFF)),
     ("post", "/api/plans/{id}/seating", Only(STAFF)),

@@ -138,6 +138,17 @@ async fn story(db: &Db) {
         .await
         .unwrap();
     assert_eq!(affairs::queries::rooms(db, site).await.unwrap()[0].seats, 2);
+    affairs::queries::insert_device(db, room, "camera", "前", "rtsp://10.0.0.2/1")
+        .await
+        .unwrap();
+    let dup = affairs::queries::insert_device(db, room, "camera", "前", "rtsp://x")
+        .await
+        .unwrap_err();
+    assert_eq!(ApiError::from(dup).status().as_u16(), 409);
+    assert_eq!(
+        affairs::queries::devices(db, room).await.unwrap()[0].address,
+        "rtsp://10.0.0.2/1"
+    );
     let s = plan::queries::insert_session(
         db,
         p,

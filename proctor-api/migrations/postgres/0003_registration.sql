@@ -50,6 +50,18 @@ CREATE TABLE exam_room (
     UNIQUE (exam_site_id, name)
 );
 
+-- Devices of a room: cameras (with their stream address) and exam computers.
+CREATE TABLE exam_device (
+    exam_device_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    exam_room_id BIGINT NOT NULL REFERENCES exam_room (exam_room_id),
+    -- camera, computer
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    -- stream URL for a camera, host name or asset number for a computer
+    address TEXT NOT NULL,
+    UNIQUE (exam_room_id, label)
+);
+
 -- A sitting (场次) of a plan in one room.
 CREATE TABLE exam_session (
     exam_session_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

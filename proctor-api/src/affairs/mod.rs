@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sites, create_site))
         .routes(routes!(create_room))
+        .routes(routes!(list_devices, add_device))
         .routes(routes!(list_duties, assign_staff))
         .routes(routes!(assign_seats))
         .routes(routes!(record_attendance))
@@ -581,4 +582,107 @@ async fn send_reminders(
     )
     .await?;
     Ok(Json(RemindersSent { sent }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    /// `camera` or `computer`.
+    pub kind: String,
+    pub label: String,
+    /// A camera's stream URL (rtsp://, http(s)://), or a computer's host name / asset number.
+    pub address: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Device {
+    pub id: i64,
+    pub kind: String,
+    pub label: String,
+    pub address: String,
+}
+
+/// A room's cameras and exam computers.
+#[utoipa::path(get, path = "/api/rooms/{id}/devices", tag = "affairs", params(("id" = i64, Path)),
+    responses((status = 200, body = [Device])), security(("bearer" = [])))]
+async fn list_devices(
+    _p: Proctor,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Device>>> {
+    queries::room(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("room"))?;
+    Ok(Json(
+        queries::devices(&state.db, id)
+            .await?
+            .into_iter()
+            .map(|d| Device {
+                id: d.exam_device_id,
+                kind: d.kind,
+                label: d.label,
+                address: d.address,
+            })
+            .collect(),
+    ))
+}
+
+/// Register a camera or an exam computer in a room.
+#[utoipa::path(post, path = "/api/rooms/{id}/devices", tag = "affairs", params(("id" = i64, Path)), request_body = NewDevice,
+    responses((status = 201, body = Device), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+async fn add_device(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<NewDevice>,
+) -> ApiResult<(StatusCode, Json<Device>)> {
+    if !matches!(req.kind.as_str(), "camera" | "computer") {
+        return Err(ApiError::invalid(
+            "kind",
+            "设备类型须为 camera 或 computer",
+            "Kind must be camera or computer",
+        ));
+    }
+    text("label", &req.label, 100)?;
+    text("address", &req.address, 500)?;
+    if req.kind == "camera"
+        && !["rtsp://", "http://", "https://"]
+            .iter()
+            .any(|p| req.address.starts_with(p))
+    {
+        return Err(ApiError::invalid(
+            "address",
+            "摄像头地址须以 rtsp://、http:// 或 https:// 开头",
+            "A camera address starts with rtsp://, http:// or https://",
+        ));
+    }
+    queries::room(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("room"))?;
+    let did = queries::insert_device(
+        &state.db,
+        id,
+        &req.kind,
+        req.label.trim(),
+        req.address.trim(),
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "room.device_add",
+        "exam_room",
+        Some(&id.to_string()),
+        serde_json::json!({"device": did, "kind": req.kind, "label": req.label}),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Device {
+            id: did,
+            kind: req.kind,
+            label: req.label.trim().to_owned(),
+            address: req.address.trim().to_owned(),
+        }),
+    ))
 }

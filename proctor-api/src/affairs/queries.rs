@@ -204,3 +204,36 @@ pub async fn usage_lines(db: &Db, plan: i64) -> sqlx::Result<Vec<UsageLine>> {
     .fetch_all(&db.pool)
     .await
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DeviceRow {
+    pub exam_device_id: i64,
+    pub kind: String,
+    pub label: String,
+    pub address: String,
+}
+
+pub async fn insert_device(
+    db: &Db,
+    room: i64,
+    kind: &str,
+    label: &str,
+    address: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO exam_device (exam_room_id, kind, label, address) VALUES ($1, $2, $3, $4) RETURNING exam_device_id",
+    )
+    .bind(room)
+    .bind(kind)
+    .bind(label)
+    .bind(address)
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn devices(db: &Db, room: i64) -> sqlx::Result<Vec<DeviceRow>> {
+    sqlx::query_as("SELECT exam_device_id, kind, label, address FROM exam_device WHERE exam_room_id = $1 ORDER BY exam_device_id")
+        .bind(room)
+        .fetch_all(&db.pool)
+        .await
+}
