@@ -24,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod org;
@@ -96,12 +97,24 @@ pub async fn launch_with_listener(
         println!("First start: created account 'admin' with one-time password {pw} (change it at first sign-in)");
     }
     let tls = tls::config(&settings).await?;
+    let signing_key = Arc::new(settings.signing_key().map_err(|e| {
+        anyhow::anyhow!("cannot read or create {}: {e}", settings.data_dir.join("secret.key").display())
+    })?);
+    let live = Arc::new(live::Directory::default());
+    let media = if settings.media.enabled {
+        Some(start_media(&settings, &signing_key, live.clone()).await?)
+    } else {
+        None
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
         settings: settings.clone(),
         metrics: Arc::new(metrics::Metrics::new()),
         login_throttle: Arc::new(auth::throttle::IpThrottle::new(30, Duration::from_secs(600))),
+        signing_key,
+        media: media.clone(),
+        live,
     };
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
 
@@ -120,5 +133,43 @@ pub async fn launch_with_listener(
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
     }
+    if let Some(m) = media {
+        m.shutdown().await;
+    }
     Ok(())
+}
+
+/// Starts the in-process SFU and folds its events into the live directory.
+async fn start_media(
+    settings: &Settings,
+    key: &[u8],
+    live: Arc<live::Directory>,
+) -> anyhow::Result<media_server::MediaServer> {
+    let m = &settings.media;
+    let mut ms = media_server::MediaSettings::new(m.udp_bind, key.to_vec());
+    ms.public_ip = m.public_ip;
+    if let Some(secret) = &m.turn_secret {
+        ms.turn = Some(media_server::TurnSettings {
+            urls: m.turn_urls.clone(),
+            shared_secret: secret.expose().to_owned(),
+            ttl_secs: 3600,
+        });
+    }
+    let server = media_server::start(ms)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the media node on UDP {}: {e}", m.udp_bind))?;
+    tracing::info!(udp = %server.udp_local_addr(), "media node started");
+    let mut events = server.subscribe_events();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(ev) => live.apply(&ev),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "live directory lagged behind media events");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    Ok(server)
 }

@@ -55,6 +55,35 @@ pub enum LogFormat {
     Json,
 }
 
+/// The in-process media node (the SFU): candidates' webcams and room cameras, watched live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub enabled: bool,
+    /// The one UDP port all WebRTC media uses.
+    pub udp_bind: SocketAddr,
+    /// Address announced to browsers when the server sits behind 1:1 NAT.
+    pub public_ip: Option<std::net::IpAddr>,
+    /// TURN servers (coturn, `use-auth-secret`) for networks that block UDP.
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<Secret>,
+    /// Lifetime of publish/watch tokens handed to browsers.
+    pub token_ttl_secs: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            enabled: true,
+            udp_bind: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            public_ip: None,
+            turn_urls: Vec::new(),
+            turn_secret: None,
+            token_ttl_secs: 300,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -77,6 +106,11 @@ pub struct Settings {
     pub max_json_bytes: usize,
     pub tls: TlsSettings,
     pub log_format: LogFormat,
+    /// Key that signs media tokens (and other short-lived links); every API and media node
+    /// of one installation shares it. Unset: generated once into `data_dir/secret.key`.
+    pub secret_key: Option<Secret>,
+    #[serde(default)]
+    pub media: MediaConfig,
 }
 
 impl Default for Settings {
@@ -98,6 +132,8 @@ impl Default for Settings {
                 hostnames: vec!["localhost".into(), "127.0.0.1".into()],
             },
             log_format: LogFormat::Text,
+            secret_key: None,
+            media: MediaConfig::default(),
         }
     }
 }
@@ -160,6 +196,37 @@ impl Settings {
         if self.tls.mode == TlsMode::Files && (self.tls.cert_file.is_none() || self.tls.key_file.is_none()) {
             return Err("tls.mode = \"files\" needs tls.cert_file and tls.key_file".into());
         }
+        if let Some(k) = &self.secret_key {
+            if k.expose().len() < 32 {
+                return Err("secret_key must be at least 32 characters".into());
+            }
+        }
+        if !self.media.turn_urls.is_empty() && self.media.turn_secret.is_none() {
+            return Err("media.turn_urls needs media.turn_secret (coturn static-auth-secret)".into());
+        }
+        if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
+            return Err("media.token_ttl_secs must be between 1 and 86400".into());
+        }
         Ok(())
+    }
+
+    /// The installation's signing key: from the settings, else from `data_dir/secret.key`
+    /// (created with 32 random bytes on first start).
+    pub fn signing_key(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(k) = &self.secret_key {
+            return Ok(k.expose().as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read(&path) {
+            Ok(k) if k.len() >= 32 => Ok(k),
+            _ => {
+                use rand::RngCore;
+                let mut k = vec![0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut k);
+                std::fs::create_dir_all(&self.data_dir)?;
+                crate::tls::write_private(&path, &k)?;
+                Ok(k)
+            }
+        }
     }
 }

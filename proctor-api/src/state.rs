@@ -13,4 +13,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<IpThrottle>,
+    /// Signs media tokens and short-lived links.
+    pub signing_key: Arc<Vec<u8>>,
+    /// The in-process SFU, when `media.enabled`.
+    pub media: Option<media_server::MediaServer>,
+    pub live: Arc<crate::live::Directory>,
 }

@@ -23,9 +23,9 @@ use Role::*;
 const STAFF: &[Role] = &[Admin, Staff];
 const ADMIN: &[Role] = &[Admin];
 const OVERSEER: &[Role] = &[Admin, Staff, Supervisor, Province];
+const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
 const CANDIDATE: &[Role] = &[Candidate];
 const SELF_OR_STAFF: &[Role] = &[Admin, Staff, Candidate];
-const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -78,6 +78,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/registrations/{id}/ticket.pdf", Only(SELF_OR_STAFF)),
     ("get", "/api/plans/{id}/tickets.pdf", Only(STAFF)),
     ("get", "/api/me/notifications", SignedIn),
+    ("post", "/api/live/publish-token", Only(CANDIDATE)),
+    ("post", "/api/live/watch-token", Only(PROCTOR)),
+    ("get", "/api/live/rooms", Only(PROCTOR)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

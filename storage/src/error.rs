@@ -29,7 +29,11 @@ pub enum Error {
 
     /// The local disk (or the spool quota) has no room for this write. Nothing was stored.
     #[error("no space left for {needed} bytes under {path}: {detail}")]
-    DiskFull { path: PathBuf, needed: u64, detail: String },
+    DiskFull {
+        path: PathBuf,
+        needed: u64,
+        detail: String,
+    },
 
     /// The data did not match its SHA-256 or size.
     #[error("integrity check failed for {key}: {detail}")]
@@ -71,14 +75,21 @@ impl Error {
     }
 
     pub(crate) fn not_found(key: &str) -> Self {
-        Error::NotFound { key: key.to_owned() }
+        Error::NotFound {
+            key: key.to_owned(),
+        }
     }
 }
 
 /// Maps an I/O error, turning "disk full" into [`Error::DiskFull`].
 pub(crate) fn io_at(path: &std::path::Path, needed: u64, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::StorageFull || e.kind() == std::io::ErrorKind::QuotaExceeded {
-        Error::DiskFull { path: path.to_owned(), needed, detail: e.to_string() }
+    if e.kind() == std::io::ErrorKind::StorageFull || e.kind() == std::io::ErrorKind::QuotaExceeded
+    {
+        Error::DiskFull {
+            path: path.to_owned(),
+            needed,
+            detail: e.to_string(),
+        }
     } else {
         Error::Io(e)
     }

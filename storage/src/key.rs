@@ -11,7 +11,12 @@ pub const MAX_SEGMENT_BYTES: usize = 250;
 /// Checks a key: relative, `/`-separated, no empty, `.` or `..` segments, no
 /// control characters or backslashes, at most [`MAX_KEY_BYTES`] bytes.
 pub fn validate_key(key: &str) -> Result<()> {
-    let bad = |reason| Err(Error::InvalidKey { key: printable(key), reason });
+    let bad = |reason| {
+        Err(Error::InvalidKey {
+            key: printable(key),
+            reason,
+        })
+    };
     if key.is_empty() {
         return bad("empty key");
     }
@@ -46,7 +51,11 @@ pub fn validate_key(key: &str) -> Result<()> {
 
 /// Keys go into error messages and logs; keep those readable and short.
 fn printable(key: &str) -> String {
-    let mut s: String = key.chars().take(80).map(|c| if c.is_control() { '?' } else { c }).collect();
+    let mut s: String = key
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if key.chars().count() > 80 {
         s.push('…');
     }
@@ -59,7 +68,12 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_keys() {
-        for k in ["a", "exam/2026/seg-0001.webm", "photos/张三.jpg", "a.b/c..d/e"] {
+        for k in [
+            "a",
+            "exam/2026/seg-0001.webm",
+            "photos/张三.jpg",
+            "a.b/c..d/e",
+        ] {
             validate_key(k).unwrap();
         }
     }
@@ -67,8 +81,22 @@ mod tests {
     #[test]
     fn refuses_traversal_absolute_nul_and_long() {
         let long = "x".repeat(2048);
-        for k in ["", "../etc/passwd", "a/../b", "/abs", "a\0b", "a//b", "a/", "./a", "a\\b", &long] {
-            assert!(matches!(validate_key(k), Err(Error::InvalidKey { .. })), "{k:?}");
+        for k in [
+            "",
+            "../etc/passwd",
+            "a/../b",
+            "/abs",
+            "a\0b",
+            "a//b",
+            "a/",
+            "./a",
+            "a\\b",
+            &long,
+        ] {
+            assert!(
+                matches!(validate_key(k), Err(Error::InvalidKey { .. })),
+                "{k:?}"
+            );
         }
     }
 }

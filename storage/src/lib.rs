@@ -45,29 +45,39 @@ mod store;
 use std::sync::Arc;
 
 pub use error::{Error, Result, SignedUrlError};
-pub use key::{validate_key, MAX_KEY_BYTES, MAX_SEGMENT_BYTES};
+pub use key::{MAX_KEY_BYTES, MAX_SEGMENT_BYTES, validate_key};
 pub use local::LocalStore;
 pub use object::{
-    sha256_file, sha256_hex, ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary,
-    PresignedRequest, PutOptions, DEFAULT_CONTENT_TYPE,
+    ByteRange, ByteStream, CompletedPart, DEFAULT_CONTENT_TYPE, GetObject, ObjectMeta,
+    ObjectSummary, PresignedRequest, PutOptions, sha256_file, sha256_hex,
 };
 pub use retention::RetentionClass;
 pub use s3::S3Store;
-pub use settings::{BackendSettings, LockMode, S3Settings, Secret, SpoolSettings, StorageSettings, VerifyMode};
-pub use signed_link::{parse_range_header, serve_signed_get, serve_signed_put, split_link, SignedPut, UrlSigner, DEFAULT_LINK_TTL};
+pub use settings::{
+    BackendSettings, LockMode, S3Settings, Secret, SpoolSettings, StorageSettings, VerifyMode,
+};
+pub use signed_link::{
+    DEFAULT_LINK_TTL, SignedPut, UrlSigner, parse_range_header, serve_signed_get, serve_signed_put,
+    split_link,
+};
 pub use spool::{PendingUpload, Spool};
-pub use store::{part_size_for, ObjectStore, MIN_PART_SIZE, MULTIPART_THRESHOLD, PART_CONCURRENCY};
+pub use store::{MIN_PART_SIZE, MULTIPART_THRESHOLD, ObjectStore, PART_CONCURRENCY, part_size_for};
 
 /// Opens the configured backend.
 pub async fn open(settings: &StorageSettings) -> Result<Arc<dyn ObjectStore>> {
     Ok(match &settings.backend {
-        BackendSettings::Local { root } => Arc::new(LocalStore::open(root.clone(), settings.url_signer()?).await?),
+        BackendSettings::Local { root } => {
+            Arc::new(LocalStore::open(root.clone(), settings.url_signer()?).await?)
+        }
         BackendSettings::S3(s3) => Arc::new(S3Store::connect(s3).await?),
     })
 }
 
 /// Opens the configured spool in front of `store`, if the settings have one.
-pub async fn open_spool(settings: &StorageSettings, store: Arc<dyn ObjectStore>) -> Result<Option<Spool>> {
+pub async fn open_spool(
+    settings: &StorageSettings,
+    store: Arc<dyn ObjectStore>,
+) -> Result<Option<Spool>> {
     match &settings.spool {
         Some(s) => Ok(Some(Spool::open(s.clone(), store).await?)),
         None => Ok(None),

@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-use crate::error::{io_at, Error, Result};
+use crate::error::{Error, Result, io_at};
 use crate::key::validate_key;
 use crate::object::{
-    ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary, PresignedRequest, PutOptions,
+    ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary, PresignedRequest,
+    PutOptions,
 };
 use crate::retention::check_deletable;
 use crate::signed_link::UrlSigner;
@@ -81,7 +82,9 @@ struct UploadRecord {
 }
 
 fn ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 fn from_ms(v: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(v)
@@ -100,7 +103,13 @@ impl LocalStore {
         while let Some(e) = rd.next_entry().await? {
             let _ = tokio::fs::remove_file(e.path()).await;
         }
-        Ok(Self { inner: Arc::new(Inner { root, signer, commit: tokio::sync::Mutex::new(()) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root,
+                signer,
+                commit: tokio::sync::Mutex::new(()),
+            }),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -134,7 +143,10 @@ impl LocalStore {
     }
 
     fn tmp_path(&self) -> PathBuf {
-        self.inner.root.join("tmp").join(uuid::Uuid::new_v4().to_string())
+        self.inner
+            .root
+            .join("tmp")
+            .join(uuid::Uuid::new_v4().to_string())
     }
 
     async fn read_sidecar(&self, key: &str) -> Result<Sidecar> {
@@ -150,14 +162,18 @@ impl LocalStore {
     async fn write_blob(&self, mut body: ByteStream) -> Result<(String, u64, String)> {
         let tmp = self.tmp_path();
         let result = async {
-            let mut f = tokio::fs::File::create(&tmp).await.map_err(|e| io_at(&tmp, 0, e))?;
+            let mut f = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(|e| io_at(&tmp, 0, e))?;
             let mut h = Sha256::new();
             let mut size = 0u64;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk?;
                 h.update(&chunk);
                 size += chunk.len() as u64;
-                f.write_all(&chunk).await.map_err(|e| io_at(&tmp, size, e))?;
+                f.write_all(&chunk)
+                    .await
+                    .map_err(|e| io_at(&tmp, size, e))?;
             }
             f.flush().await.map_err(|e| io_at(&tmp, size, e))?;
             f.sync_all().await.map_err(|e| io_at(&tmp, size, e))?;
@@ -186,22 +202,24 @@ impl LocalStore {
             Err(Error::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
-        if let Some(old) = &old {
-            if old.sha256 != sidecar.sha256 {
-                if let Err(e) = check_deletable(&old.key, old.retain_until_ms.map(from_ms)) {
-                    let _ = tokio::fs::remove_file(self.blob_path(&sidecar.blob)).await;
-                    return Err(e);
-                }
-            }
+        if let Some(old) = &old
+            && old.sha256 != sidecar.sha256
+            && let Err(e) = check_deletable(&old.key, old.retain_until_ms.map(from_ms))
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&sidecar.blob)).await;
+            return Err(e);
         }
-        let json = serde_json::to_vec_pretty(&sidecar).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let json =
+            serde_json::to_vec_pretty(&sidecar).map_err(|e| Error::Io(std::io::Error::other(e)))?;
         let parent = path.parent().expect("sidecar has a parent").to_owned();
-        tokio::fs::create_dir_all(&parent).await.map_err(|e| io_at(&parent, 0, e))?;
+        tokio::fs::create_dir_all(&parent)
+            .await
+            .map_err(|e| io_at(&parent, 0, e))?;
         write_atomic(&self.tmp_path(), &path, &json).await?;
-        if let Some(old) = old {
-            if old.blob != sidecar.blob {
-                let _ = tokio::fs::remove_file(self.blob_path(&old.blob)).await;
-            }
+        if let Some(old) = old
+            && old.blob != sidecar.blob
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&old.blob)).await;
         }
         Ok(sidecar.meta())
     }
@@ -222,8 +240,14 @@ impl LocalStore {
     }
 
     fn upload_dir(&self, upload_id: &str) -> Result<PathBuf> {
-        if upload_id.is_empty() || !upload_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-            return Err(Error::InvalidArgument(format!("bad upload id {upload_id:?}")));
+        if upload_id.is_empty()
+            || !upload_id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'-')
+        {
+            return Err(Error::InvalidArgument(format!(
+                "bad upload id {upload_id:?}"
+            )));
         }
         Ok(self.inner.root.join("uploads").join(upload_id))
     }
@@ -232,11 +256,15 @@ impl LocalStore {
         let dir = self.upload_dir(upload_id)?;
         let rec: UploadRecord = match tokio::fs::read(dir.join("upload.json")).await {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Io(std::io::Error::other(e)))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::not_found(key)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::not_found(key));
+            }
             Err(e) => return Err(e.into()),
         };
         if rec.key != key {
-            return Err(Error::InvalidArgument(format!("upload {upload_id} belongs to another key")));
+            return Err(Error::InvalidArgument(format!(
+                "upload {upload_id} belongs to another key"
+            )));
         }
         Ok((dir, rec))
     }
@@ -244,7 +272,9 @@ impl LocalStore {
 
 /// temp file + fsync + rename + fsync of the directory.
 async fn write_atomic(tmp: &Path, dest: &Path, data: &[u8]) -> Result<()> {
-    let mut f = tokio::fs::File::create(tmp).await.map_err(|e| io_at(tmp, data.len() as u64, e))?;
+    let mut f = tokio::fs::File::create(tmp)
+        .await
+        .map_err(|e| io_at(tmp, data.len() as u64, e))?;
     let r = async {
         f.write_all(data).await?;
         f.sync_all().await?;
@@ -272,13 +302,17 @@ impl ObjectStore for LocalStore {
         validate_key(key)?;
         opts.validate()?;
         let (blob, size, sha) = self.write_blob(body).await?;
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                let _ = tokio::fs::remove_file(self.blob_path(&blob)).await;
-                return Err(Error::Integrity { key: key.into(), detail: format!("body hashes to {sha}, expected {expected}") });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            let _ = tokio::fs::remove_file(self.blob_path(&blob)).await;
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("body hashes to {sha}, expected {expected}"),
+            });
         }
-        self.commit(Self::new_sidecar(key, &opts, size, sha, blob)).await
+        self.commit(Self::new_sidecar(key, &opts, size, sha, blob))
+            .await
     }
 
     async fn get(&self, key: &str, range: Option<ByteRange>) -> Result<GetObject> {
@@ -294,7 +328,12 @@ impl ObjectStore for LocalStore {
             };
             f.seek(std::io::SeekFrom::Start(start)).await?;
             let body = tokio_util::io::ReaderStream::with_capacity(f.take(end - start), 256 << 10);
-            return Ok(GetObject { meta: sc.meta(), start, end, body: Box::pin(body) });
+            return Ok(GetObject {
+                meta: sc.meta(),
+                start,
+                end,
+                body: Box::pin(body),
+            });
         }
         Err(Error::not_found(key))
     }
@@ -367,40 +406,80 @@ impl ObjectStore for LocalStore {
     async fn presign_get(&self, key: &str, expires_in: Duration) -> Result<PresignedRequest> {
         validate_key(key)?;
         let expires_at = SystemTime::now() + expires_in;
-        Ok(PresignedRequest { method: "GET", url: self.inner.signer.sign_get(key, expires_at), headers: vec![], expires_at })
+        Ok(PresignedRequest {
+            method: "GET",
+            url: self.inner.signer.sign_get(key, expires_at),
+            headers: vec![],
+            expires_at,
+        })
     }
 
-    async fn presign_put(&self, key: &str, expires_in: Duration, opts: &PutOptions) -> Result<PresignedRequest> {
+    async fn presign_put(
+        &self,
+        key: &str,
+        expires_in: Duration,
+        opts: &PutOptions,
+    ) -> Result<PresignedRequest> {
         validate_key(key)?;
         opts.validate()?;
         let expires_at = SystemTime::now() + expires_in;
-        let headers = vec![("content-type".to_owned(), opts.content_type_or_default().to_owned())];
-        Ok(PresignedRequest { method: "PUT", url: self.inner.signer.sign_put(key, expires_at, opts), headers, expires_at })
+        let headers = vec![(
+            "content-type".to_owned(),
+            opts.content_type_or_default().to_owned(),
+        )];
+        Ok(PresignedRequest {
+            method: "PUT",
+            url: self.inner.signer.sign_put(key, expires_at, opts),
+            headers,
+            expires_at,
+        })
     }
 
     async fn create_multipart(&self, key: &str, opts: &PutOptions) -> Result<String> {
         validate_key(key)?;
         opts.validate()?;
         if opts.sha256.is_none() {
-            return Err(Error::InvalidArgument("multipart uploads need the SHA-256 up front".into()));
+            return Err(Error::InvalidArgument(
+                "multipart uploads need the SHA-256 up front".into(),
+            ));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let dir = self.upload_dir(&id)?;
         tokio::fs::create_dir_all(&dir).await?;
-        let rec = serde_json::to_vec(&UploadRecord { key: key.to_owned(), opts: opts.clone() })
-            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let rec = serde_json::to_vec(&UploadRecord {
+            key: key.to_owned(),
+            opts: opts.clone(),
+        })
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         write_atomic(&self.tmp_path(), &dir.join("upload.json"), &rec).await?;
         Ok(id)
     }
 
-    async fn upload_part(&self, key: &str, upload_id: &str, number: u32, data: Bytes) -> Result<CompletedPart> {
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        data: Bytes,
+    ) -> Result<CompletedPart> {
         if !(1..=10_000).contains(&number) {
-            return Err(Error::InvalidArgument(format!("part number {number} outside 1..=10000")));
+            return Err(Error::InvalidArgument(format!(
+                "part number {number} outside 1..=10000"
+            )));
         }
         let (dir, _) = self.read_upload(key, upload_id).await?;
         let etag = crate::object::sha256_hex(&data);
-        write_atomic(&self.tmp_path(), &dir.join(format!("part-{number:05}")), &data).await?;
-        Ok(CompletedPart { number, etag, size: data.len() as u64 })
+        write_atomic(
+            &self.tmp_path(),
+            &dir.join(format!("part-{number:05}")),
+            &data,
+        )
+        .await?;
+        Ok(CompletedPart {
+            number,
+            etag,
+            size: data.len() as u64,
+        })
     }
 
     async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<CompletedPart>> {
@@ -409,20 +488,35 @@ impl ObjectStore for LocalStore {
         let mut rd = tokio::fs::read_dir(&dir).await?;
         while let Some(e) = rd.next_entry().await? {
             let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(n) = name.strip_prefix("part-").and_then(|n| n.parse::<u32>().ok()) {
+            if let Some(n) = name
+                .strip_prefix("part-")
+                .and_then(|n| n.parse::<u32>().ok())
+            {
                 let data = tokio::fs::read(e.path()).await?;
-                parts.push(CompletedPart { number: n, etag: crate::object::sha256_hex(&data), size: data.len() as u64 });
+                parts.push(CompletedPart {
+                    number: n,
+                    etag: crate::object::sha256_hex(&data),
+                    size: data.len() as u64,
+                });
             }
         }
         parts.sort_by_key(|p| p.number);
         Ok(parts)
     }
 
-    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta> {
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<ObjectMeta> {
         let (dir, rec) = self.read_upload(key, upload_id).await?;
         let mut sorted = parts.to_vec();
         sorted.sort_by_key(|p| p.number);
-        let files: Vec<PathBuf> = sorted.iter().map(|p| dir.join(format!("part-{:05}", p.number))).collect();
+        let files: Vec<PathBuf> = sorted
+            .iter()
+            .map(|p| dir.join(format!("part-{:05}", p.number)))
+            .collect();
         let body = futures::stream::iter(files)
             .then(|p| async move { tokio::fs::File::open(p).await })
             .map(|f| f.map(|f| tokio_util::io::ReaderStream::with_capacity(f, 1 << 20)))
@@ -431,9 +525,14 @@ impl ObjectStore for LocalStore {
         let (blob, size, sha) = self.write_blob(Box::pin(body)).await?;
         if rec.opts.sha256.as_deref() != Some(sha.as_str()) {
             let _ = tokio::fs::remove_file(self.blob_path(&blob)).await;
-            return Err(Error::Integrity { key: key.into(), detail: format!("parts hash to {sha}, expected {:?}", rec.opts.sha256) });
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("parts hash to {sha}, expected {:?}", rec.opts.sha256),
+            });
         }
-        let meta = self.commit(Self::new_sidecar(key, &rec.opts, size, sha, blob)).await?;
+        let meta = self
+            .commit(Self::new_sidecar(key, &rec.opts, size, sha, blob))
+            .await?;
         let _ = tokio::fs::remove_dir_all(&dir).await;
         Ok(meta)
     }
@@ -459,16 +558,24 @@ fn walk(dir: &Path, so_far: String, prefix: &str, out: &mut Vec<ObjectSummary>) 
             if child.starts_with(prefix) || prefix.starts_with(&child) {
                 walk(&entry.path(), child, prefix, out)?;
             }
-        } else if let Some(seg) = name.strip_prefix("f_").and_then(|n| n.strip_suffix(".json")) {
+        } else if let Some(seg) = name
+            .strip_prefix("f_")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
             let key = format!("{so_far}{seg}");
             if key.starts_with(prefix) {
                 let sc: Sidecar = match std::fs::read(entry.path()) {
-                    Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Io(std::io::Error::other(e)))?,
+                    Ok(b) => serde_json::from_slice(&b)
+                        .map_err(|e| Error::Io(std::io::Error::other(e)))?,
                     // Deleted while listing.
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(e.into()),
                 };
-                out.push(ObjectSummary { key, size: sc.size, last_modified: from_ms(sc.last_modified_ms) });
+                out.push(ObjectSummary {
+                    key,
+                    size: sc.size,
+                    last_modified: from_ms(sc.last_modified_ms),
+                });
             }
         }
     }

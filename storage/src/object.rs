@@ -64,24 +64,37 @@ impl PutOptions {
         for (name, value) in &self.metadata {
             let name_ok = !name.is_empty()
                 && name.len() <= 64
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !name.starts_with(RESERVED_META_PREFIX);
             if !name_ok {
-                return Err(Error::InvalidArgument(format!("metadata name {name:?} not allowed")));
+                return Err(Error::InvalidArgument(format!(
+                    "metadata name {name:?} not allowed"
+                )));
             }
             if value.len() > 1024 || !value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(Error::InvalidArgument(format!("metadata value for {name:?} must be printable ASCII ≤ 1024 bytes")));
+                return Err(Error::InvalidArgument(format!(
+                    "metadata value for {name:?} must be printable ASCII ≤ 1024 bytes"
+                )));
             }
         }
-        if let Some(ct) = &self.content_type {
-            if ct.is_empty() || ct.len() > 255 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(Error::InvalidArgument(format!("content type {ct:?} not allowed")));
-            }
+        if let Some(ct) = &self.content_type
+            && (ct.is_empty() || ct.len() > 255 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "content type {ct:?} not allowed"
+            )));
         }
-        if let Some(h) = &self.sha256 {
-            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                return Err(Error::InvalidArgument("sha256 must be 64 lowercase hex digits".into()));
-            }
+        if let Some(h) = &self.sha256
+            && (h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            return Err(Error::InvalidArgument(
+                "sha256 must be 64 lowercase hex digits".into(),
+            ));
         }
         Ok(())
     }
@@ -121,7 +134,10 @@ pub struct ByteRange {
 impl ByteRange {
     /// Bytes `start..end`, end exclusive.
     pub fn new(start: u64, end: u64) -> Self {
-        Self { start, end: Some(end) }
+        Self {
+            start,
+            end: Some(end),
+        }
     }
     /// Bytes from `start` to the end of the object.
     pub fn from(start: u64) -> Self {
@@ -164,7 +180,11 @@ impl GetObject {
 
 impl std::fmt::Debug for GetObject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetObject").field("meta", &self.meta).field("start", &self.start).field("end", &self.end).finish_non_exhaustive()
+        f.debug_struct("GetObject")
+            .field("meta", &self.meta)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
     }
 }
 
@@ -218,7 +238,9 @@ pub async fn sha256_file(path: &std::path::Path) -> Result<(String, u64)> {
 
 /// Seconds since the Unix epoch, for metadata that must be stored as text.
 pub(crate) fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(crate) fn from_unix_secs(s: u64) -> SystemTime {

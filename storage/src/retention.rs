@@ -64,9 +64,10 @@ impl RetentionClass {
 /// Refuses a delete or overwrite while `retain_until` lies in the future.
 pub(crate) fn check_deletable(key: &str, retain_until: Option<SystemTime>) -> crate::Result<()> {
     match retain_until {
-        Some(until) if until > SystemTime::now() => {
-            Err(crate::Error::RetentionActive { key: key.to_owned(), until })
-        }
+        Some(until) if until > SystemTime::now() => Err(crate::Error::RetentionActive {
+            key: key.to_owned(),
+            until,
+        }),
         _ => Ok(()),
     }
 }

@@ -11,27 +11,29 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{MetadataDirective, ObjectLockEnabled, ObjectLockMode};
-use aws_sdk_s3::Client;
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::error::{io_at, Error, Result};
+use crate::error::{Error, Result, io_at};
 use crate::key::validate_key;
 use crate::object::{
-    from_unix_secs, unix_secs, ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary,
-    PresignedRequest, PutOptions, DEFAULT_CONTENT_TYPE,
+    ByteRange, ByteStream, CompletedPart, DEFAULT_CONTENT_TYPE, GetObject, ObjectMeta,
+    ObjectSummary, PresignedRequest, PutOptions, from_unix_secs, unix_secs,
 };
-use crate::retention::{check_deletable, RetentionClass};
+use crate::retention::{RetentionClass, check_deletable};
 use crate::settings::{LockMode, S3Settings};
-use crate::store::{ObjectStore, MULTIPART_THRESHOLD};
+use crate::store::{MULTIPART_THRESHOLD, ObjectStore};
 
 const META_SHA: &str = "storage-sha256";
 const META_CLASS: &str = "storage-class";
@@ -53,13 +55,24 @@ impl S3Store {
         if s.bucket.is_empty() {
             return Err(Error::Config("s3.bucket is empty".into()));
         }
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(Region::new(s.region.clone()));
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(Region::new(s.region.clone()));
         match (&s.access_key, &s.secret_key) {
             (Some(a), Some(k)) => {
-                loader = loader.credentials_provider(Credentials::new(a.clone(), k.expose().to_owned(), None, None, "storage-settings"));
+                loader = loader.credentials_provider(Credentials::new(
+                    a.clone(),
+                    k.expose().to_owned(),
+                    None,
+                    None,
+                    "storage-settings",
+                ));
             }
             (None, None) => {} // standard chain: env, profile, web identity, ECS, IMDS
-            _ => return Err(Error::Config("s3.access_key and s3.secret_key go together".into())),
+            _ => {
+                return Err(Error::Config(
+                    "s3.access_key and s3.secret_key go together".into(),
+                ));
+            }
         }
         let sdk = loader.load().await;
         let timeouts = aws_sdk_s3::config::timeout::TimeoutConfig::builder()
@@ -88,7 +101,12 @@ impl S3Store {
             Some(false) => None,
             None => detect_object_lock(&client, &s.bucket).await.then_some(mode),
         };
-        Ok(Self { client, bucket: s.bucket.clone(), lock, temp_dir })
+        Ok(Self {
+            client,
+            bucket: s.bucket.clone(),
+            lock,
+            temp_dir,
+        })
     }
 
     /// The SDK client, for operations this crate does not wrap (bucket admin, tests).
@@ -105,8 +123,17 @@ impl S3Store {
         self.lock.is_some()
     }
 
-    fn s3_metadata(&self, opts: &PutOptions, sha: Option<&str>, retain: Option<SystemTime>) -> HashMap<String, String> {
-        let mut m: HashMap<String, String> = opts.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    fn s3_metadata(
+        &self,
+        opts: &PutOptions,
+        sha: Option<&str>,
+        retain: Option<SystemTime>,
+    ) -> HashMap<String, String> {
+        let mut m: HashMap<String, String> = opts
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         if let Some(sha) = sha {
             m.insert(META_SHA.into(), sha.into());
         }
@@ -118,13 +145,18 @@ impl S3Store {
     }
 
     fn lock_for(&self, retain: Option<SystemTime>) -> Option<(ObjectLockMode, DateTime)> {
-        Some((self.lock.clone()?, DateTime::from_secs(unix_secs(retain?) as i64)))
+        Some((
+            self.lock.clone()?,
+            DateTime::from_secs(unix_secs(retain?) as i64),
+        ))
     }
 
     /// Refuses to replace an object under retention with different content.
     async fn check_overwrite(&self, key: &str, new_sha: Option<&str>) -> Result<()> {
         match self.head(key).await {
-            Ok(old) if old.sha256.as_deref() != new_sha || new_sha.is_none() => check_deletable(key, old.retain_until),
+            Ok(old) if old.sha256.as_deref() != new_sha || new_sha.is_none() => {
+                check_deletable(key, old.retain_until)
+            }
             Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),
         }
@@ -132,15 +164,19 @@ impl S3Store {
 
     async fn put_small(&self, key: &str, data: Bytes, opts: PutOptions) -> Result<ObjectMeta> {
         let sha = crate::object::sha256_hex(&data);
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                return Err(Error::Integrity { key: key.into(), detail: format!("body hashes to {sha}, expected {expected}") });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("body hashes to {sha}, expected {expected}"),
+            });
         }
         self.check_overwrite(key, Some(&sha)).await?;
         let now = SystemTime::now();
         let retain = opts.class.retain_until(now);
-        let sha_b64 = base64::engine::general_purpose::STANDARD.encode(hex::decode(&sha).expect("own hex"));
+        let sha_b64 =
+            base64::engine::general_purpose::STANDARD.encode(hex::decode(&sha).expect("own hex"));
         let size = data.len() as u64;
         let mut req = self
             .client
@@ -154,7 +190,9 @@ impl S3Store {
             .checksum_sha256(sha_b64)
             .body(aws_sdk_s3::primitives::ByteStream::from(data));
         if let Some((mode, until)) = self.lock_for(retain) {
-            req = req.object_lock_mode(mode).object_lock_retain_until_date(until);
+            req = req
+                .object_lock_mode(mode)
+                .object_lock_retain_until_date(until);
         }
         req.send().await.map_err(|e| map_err(key, e))?;
         Ok(ObjectMeta {
@@ -171,8 +209,17 @@ impl S3Store {
 }
 
 async fn detect_object_lock(client: &Client, bucket: &str) -> bool {
-    match client.get_object_lock_configuration().bucket(bucket).send().await {
-        Ok(out) => out.object_lock_configuration().and_then(|c| c.object_lock_enabled()) == Some(&ObjectLockEnabled::Enabled),
+    match client
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            out.object_lock_configuration()
+                .and_then(|c| c.object_lock_enabled())
+                == Some(&ObjectLockEnabled::Enabled)
+        }
         Err(e) => {
             tracing::debug!(bucket, error = %DisplayErrorContext(&e), "object lock not available");
             false
@@ -188,22 +235,48 @@ where
     let status = e.raw_response().map(|r| r.status().as_u16());
     let code = e.code().map(str::to_owned);
     match (status, code.as_deref()) {
-        (_, Some("NoSuchBucket")) => Error::Config(format!("bucket does not exist: {}", DisplayErrorContext(&e))),
-        (Some(404), _) | (_, Some("NoSuchKey" | "NoSuchUpload" | "NotFound")) => Error::not_found(key),
-        (Some(416), _) | (_, Some("InvalidRange")) => Error::InvalidArgument(format!("range not satisfiable for {key}")),
+        (_, Some("NoSuchBucket")) => Error::Config(format!(
+            "bucket does not exist: {}",
+            DisplayErrorContext(&e)
+        )),
+        (Some(404), _) | (_, Some("NoSuchKey" | "NoSuchUpload" | "NotFound")) => {
+            Error::not_found(key)
+        }
+        (Some(416), _) | (_, Some("InvalidRange")) => {
+            Error::InvalidArgument(format!("range not satisfiable for {key}"))
+        }
         _ => Error::Backend(format!("{key}: {}", DisplayErrorContext(&e))),
     }
 }
 
 fn to_system_time(t: Option<&DateTime>) -> SystemTime {
-    t.map(|d| from_unix_secs(d.secs().max(0) as u64)).unwrap_or(SystemTime::UNIX_EPOCH)
+    t.map(|d| from_unix_secs(d.secs().max(0) as u64))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-fn meta_from(key: &str, size: u64, content_type: Option<&str>, last_modified: Option<&DateTime>, md: Option<&HashMap<String, String>>) -> ObjectMeta {
-    let mut metadata: BTreeMap<String, String> = md.map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect()).unwrap_or_default();
+fn meta_from(
+    key: &str,
+    size: u64,
+    content_type: Option<&str>,
+    last_modified: Option<&DateTime>,
+    md: Option<&HashMap<String, String>>,
+) -> ObjectMeta {
+    let mut metadata: BTreeMap<String, String> = md
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let sha256 = metadata.remove(META_SHA);
-    let class = metadata.remove(META_CLASS).and_then(|c| RetentionClass::parse(&c)).unwrap_or_default();
-    let retain_until = metadata.remove(META_RETAIN).and_then(|s| s.parse::<u64>().ok()).map(from_unix_secs);
+    let class = metadata
+        .remove(META_CLASS)
+        .and_then(|c| RetentionClass::parse(&c))
+        .unwrap_or_default();
+    let retain_until = metadata
+        .remove(META_RETAIN)
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(from_unix_secs);
     ObjectMeta {
         key: key.into(),
         size,
@@ -255,15 +328,22 @@ impl ObjectStore for S3Store {
             return self.put_small(key, buf.freeze(), opts).await;
         }
         tokio::fs::create_dir_all(&self.temp_dir).await?;
-        let tmp = tempfile::Builder::new().prefix("storage-put-").tempfile_in(&self.temp_dir).map_err(|e| io_at(&self.temp_dir, 0, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix("storage-put-")
+            .tempfile_in(&self.temp_dir)
+            .map_err(|e| io_at(&self.temp_dir, 0, e))?;
         let mut f = tokio::fs::File::create(tmp.path()).await?;
         let mut written = buf.len() as u64;
-        f.write_all(&buf).await.map_err(|e| io_at(tmp.path(), written, e))?;
+        f.write_all(&buf)
+            .await
+            .map_err(|e| io_at(tmp.path(), written, e))?;
         drop(buf);
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             written += chunk.len() as u64;
-            f.write_all(&chunk).await.map_err(|e| io_at(tmp.path(), written, e))?;
+            f.write_all(&chunk)
+                .await
+                .map_err(|e| io_at(tmp.path(), written, e))?;
         }
         f.flush().await?;
         drop(f);
@@ -276,7 +356,12 @@ impl ObjectStore for S3Store {
         if data.len() as u64 <= MULTIPART_THRESHOLD {
             return self.put_small(key, data, opts).await;
         }
-        self.put(key, Box::pin(futures::stream::once(async move { Ok(data) })), opts).await
+        self.put(
+            key,
+            Box::pin(futures::stream::once(async move { Ok(data) })),
+            opts,
+        )
+        .await
     }
 
     async fn get(&self, key: &str, range: Option<ByteRange>) -> Result<GetObject> {
@@ -284,7 +369,10 @@ impl ObjectStore for S3Store {
         let mut req = self.client.get_object().bucket(&self.bucket).key(key);
         if let Some(r) = range {
             if matches!(r.end, Some(e) if e <= r.start) {
-                return Err(Error::InvalidArgument(format!("empty range {}..{:?} for {key}", r.start, r.end)));
+                return Err(Error::InvalidArgument(format!(
+                    "empty range {}..{:?} for {key}",
+                    r.start, r.end
+                )));
             }
             req = req.range(match r.end {
                 Some(e) => format!("bytes={}-{}", r.start, e - 1),
@@ -293,20 +381,48 @@ impl ObjectStore for S3Store {
         }
         let out = req.send().await.map_err(|e| map_err(key, e))?;
         let len = out.content_length().unwrap_or(0).max(0) as u64;
-        let (start, total) = match (range, out.content_range().and_then(total_from_content_range)) {
+        let (start, total) = match (
+            range,
+            out.content_range().and_then(total_from_content_range),
+        ) {
             (Some(r), Some(total)) => (r.start, total),
             _ => (0, len),
         };
-        let meta = meta_from(key, total, out.content_type(), out.last_modified(), out.metadata());
-        let body = tokio_util::io::ReaderStream::with_capacity(out.body.into_async_read(), 256 << 10);
-        Ok(GetObject { meta, start, end: start + len, body: Box::pin(body) })
+        let meta = meta_from(
+            key,
+            total,
+            out.content_type(),
+            out.last_modified(),
+            out.metadata(),
+        );
+        let body =
+            tokio_util::io::ReaderStream::with_capacity(out.body.into_async_read(), 256 << 10);
+        Ok(GetObject {
+            meta,
+            start,
+            end: start + len,
+            body: Box::pin(body),
+        })
     }
 
     async fn head(&self, key: &str) -> Result<ObjectMeta> {
         validate_key(key)?;
-        let out = self.client.head_object().bucket(&self.bucket).key(key).send().await.map_err(|e| map_err(key, e))?;
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| map_err(key, e))?;
         let size = out.content_length().unwrap_or(0).max(0) as u64;
-        Ok(meta_from(key, size, out.content_type(), out.last_modified(), out.metadata()))
+        Ok(meta_from(
+            key,
+            size,
+            out.content_type(),
+            out.last_modified(),
+            out.metadata(),
+        ))
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectSummary>> {
@@ -341,7 +457,13 @@ impl ObjectStore for S3Store {
     async fn delete(&self, key: &str) -> Result<()> {
         let meta = self.head(key).await?;
         check_deletable(key, meta.retain_until)?;
-        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(|e| map_err(key, e))?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| map_err(key, e))?;
         Ok(())
     }
 
@@ -351,7 +473,12 @@ impl ObjectStore for S3Store {
         self.check_overwrite(to, src.sha256.as_deref()).await?;
         let now = SystemTime::now();
         let retain = src.class.retain_until(now);
-        let opts = PutOptions { content_type: Some(src.content_type.clone()), metadata: src.metadata.clone(), class: src.class, sha256: None };
+        let opts = PutOptions {
+            content_type: Some(src.content_type.clone()),
+            metadata: src.metadata.clone(),
+            class: src.class,
+            sha256: None,
+        };
         let mut req = self
             .client
             .copy_object()
@@ -362,28 +489,52 @@ impl ObjectStore for S3Store {
             .content_type(&src.content_type)
             .set_metadata(Some(self.s3_metadata(&opts, src.sha256.as_deref(), retain)));
         if let Some((mode, until)) = self.lock_for(retain) {
-            req = req.object_lock_mode(mode).object_lock_retain_until_date(until);
+            req = req
+                .object_lock_mode(mode)
+                .object_lock_retain_until_date(until);
         }
         req.send().await.map_err(|e| map_err(from, e))?;
-        Ok(ObjectMeta { key: to.into(), retain_until: retain, last_modified: now, ..src })
+        Ok(ObjectMeta {
+            key: to.into(),
+            retain_until: retain,
+            last_modified: now,
+            ..src
+        })
     }
 
     async fn presign_get(&self, key: &str, expires_in: Duration) -> Result<PresignedRequest> {
         validate_key(key)?;
-        let cfg = PresigningConfig::expires_in(expires_in).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let p = self.client.get_object().bucket(&self.bucket).key(key).presigned(cfg).await.map_err(|e| map_err(key, e))?;
+        let cfg = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let p = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(cfg)
+            .await
+            .map_err(|e| map_err(key, e))?;
         Ok(PresignedRequest {
             method: "GET",
             url: p.uri().to_owned(),
-            headers: p.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            headers: p
+                .headers()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             expires_at: SystemTime::now() + expires_in,
         })
     }
 
-    async fn presign_put(&self, key: &str, expires_in: Duration, opts: &PutOptions) -> Result<PresignedRequest> {
+    async fn presign_put(
+        &self,
+        key: &str,
+        expires_in: Duration,
+        opts: &PutOptions,
+    ) -> Result<PresignedRequest> {
         validate_key(key)?;
         opts.validate()?;
-        let cfg = PresigningConfig::expires_in(expires_in).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let cfg = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let retain = opts.class.retain_until(SystemTime::now());
         let mut req = self
             .client
@@ -393,13 +544,18 @@ impl ObjectStore for S3Store {
             .content_type(opts.content_type_or_default())
             .set_metadata(Some(self.s3_metadata(opts, opts.sha256.as_deref(), retain)));
         if let Some((mode, until)) = self.lock_for(retain) {
-            req = req.object_lock_mode(mode).object_lock_retain_until_date(until);
+            req = req
+                .object_lock_mode(mode)
+                .object_lock_retain_until_date(until);
         }
         let p = req.presigned(cfg).await.map_err(|e| map_err(key, e))?;
         Ok(PresignedRequest {
             method: "PUT",
             url: p.uri().to_owned(),
-            headers: p.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            headers: p
+                .headers()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             expires_at: SystemTime::now() + expires_in,
         })
     }
@@ -408,7 +564,9 @@ impl ObjectStore for S3Store {
         validate_key(key)?;
         opts.validate()?;
         let Some(sha) = opts.sha256.as_deref() else {
-            return Err(Error::InvalidArgument("multipart uploads need the SHA-256 up front".into()));
+            return Err(Error::InvalidArgument(
+                "multipart uploads need the SHA-256 up front".into(),
+            ));
         };
         self.check_overwrite(key, Some(sha)).await?;
         let retain = opts.class.retain_until(SystemTime::now());
@@ -420,15 +578,27 @@ impl ObjectStore for S3Store {
             .content_type(opts.content_type_or_default())
             .set_metadata(Some(self.s3_metadata(opts, Some(sha), retain)));
         if let Some((mode, until)) = self.lock_for(retain) {
-            req = req.object_lock_mode(mode).object_lock_retain_until_date(until);
+            req = req
+                .object_lock_mode(mode)
+                .object_lock_retain_until_date(until);
         }
         let out = req.send().await.map_err(|e| map_err(key, e))?;
-        out.upload_id().map(str::to_owned).ok_or_else(|| Error::Backend(format!("{key}: no upload id returned")))
+        out.upload_id()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Backend(format!("{key}: no upload id returned")))
     }
 
-    async fn upload_part(&self, key: &str, upload_id: &str, number: u32, data: Bytes) -> Result<CompletedPart> {
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        data: Bytes,
+    ) -> Result<CompletedPart> {
         if !(1..=10_000).contains(&number) {
-            return Err(Error::InvalidArgument(format!("part number {number} outside 1..=10000")));
+            return Err(Error::InvalidArgument(format!(
+                "part number {number} outside 1..=10000"
+            )));
         }
         let size = data.len() as u64;
         let out = self
@@ -443,8 +613,14 @@ impl ObjectStore for S3Store {
             .send()
             .await
             .map_err(|e| map_err(key, e))?;
-        let etag = out.e_tag().ok_or_else(|| Error::Backend(format!("{key}: part {number} has no ETag")))?;
-        Ok(CompletedPart { number, etag: etag.to_owned(), size })
+        let etag = out
+            .e_tag()
+            .ok_or_else(|| Error::Backend(format!("{key}: part {number} has no ETag")))?;
+        Ok(CompletedPart {
+            number,
+            etag: etag.to_owned(),
+            size,
+        })
     }
 
     async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<CompletedPart>> {
@@ -463,7 +639,11 @@ impl ObjectStore for S3Store {
                 .map_err(|e| map_err(key, e))?;
             for p in out.parts() {
                 if let (Some(n), Some(etag)) = (p.part_number(), p.e_tag()) {
-                    parts.push(CompletedPart { number: n as u32, etag: etag.to_owned(), size: p.size().unwrap_or(0).max(0) as u64 });
+                    parts.push(CompletedPart {
+                        number: n as u32,
+                        etag: etag.to_owned(),
+                        size: p.size().unwrap_or(0).max(0) as u64,
+                    });
                 }
             }
             match out.next_part_number_marker() {
@@ -475,24 +655,47 @@ impl ObjectStore for S3Store {
         Ok(parts)
     }
 
-    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta> {
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<ObjectMeta> {
         use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart as S3Part};
         let mut sorted = parts.to_vec();
         sorted.sort_by_key(|p| p.number);
-        let s3_parts = sorted.iter().map(|p| S3Part::builder().part_number(p.number as i32).e_tag(&p.etag).build()).collect();
+        let s3_parts = sorted
+            .iter()
+            .map(|p| {
+                S3Part::builder()
+                    .part_number(p.number as i32)
+                    .e_tag(&p.etag)
+                    .build()
+            })
+            .collect();
         self.client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(s3_parts)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(s3_parts))
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| map_err(key, e))?;
         let meta = self.head(key).await?;
         let expected: u64 = sorted.iter().map(|p| p.size).sum();
         if meta.size != expected {
-            return Err(Error::Integrity { key: key.into(), detail: format!("completed object has {} bytes, parts add up to {expected}", meta.size) });
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!(
+                    "completed object has {} bytes, parts add up to {expected}",
+                    meta.size
+                ),
+            });
         }
         Ok(meta)
     }

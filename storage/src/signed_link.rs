@@ -8,13 +8,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::{Error, Result, SignedUrlError};
-use crate::object::{from_unix_secs, unix_secs, ByteRange, ByteStream, GetObject, ObjectMeta, PutOptions};
+use crate::object::{
+    ByteRange, ByteStream, GetObject, ObjectMeta, PutOptions, from_unix_secs, unix_secs,
+};
 use crate::retention::RetentionClass;
 use crate::store::ObjectStore;
 
@@ -29,7 +31,10 @@ pub struct UrlSigner {
 
 impl std::fmt::Debug for UrlSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UrlSigner").field("key", &"<hidden>").field("base_url", &self.base_url).finish()
+        f.debug_struct("UrlSigner")
+            .field("key", &"<hidden>")
+            .field("base_url", &self.base_url)
+            .finish()
     }
 }
 
@@ -45,9 +50,14 @@ impl UrlSigner {
     pub fn new(key: impl AsRef<[u8]>, base_url: impl Into<String>) -> Result<Self> {
         let key = key.as_ref().to_vec();
         if key.len() < 16 {
-            return Err(Error::Config("signing key must be at least 16 bytes".into()));
+            return Err(Error::Config(
+                "signing key must be at least 16 bytes".into(),
+            ));
         }
-        Ok(Self { key, base_url: base_url.into().trim_end_matches('/').to_owned() })
+        Ok(Self {
+            key,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+        })
     }
 
     /// A GET link valid until `expires_at`.
@@ -61,7 +71,13 @@ impl UrlSigner {
         self.link("PUT", key, expires_at, &pins)
     }
 
-    fn link(&self, method: &str, key: &str, expires_at: SystemTime, pins: &[(&'static str, String)]) -> String {
+    fn link(
+        &self,
+        method: &str,
+        key: &str,
+        expires_at: SystemTime,
+        pins: &[(&'static str, String)],
+    ) -> String {
         let exp = unix_secs(expires_at);
         let sig = self.signature(method, key, exp, pins);
         let mut url = format!("{}/{}?exp={exp}", self.base_url, percent_encode(key, true));
@@ -72,7 +88,13 @@ impl UrlSigner {
         url
     }
 
-    fn mac(&self, method: &str, key: &str, exp: u64, pins: &[(&'static str, String)]) -> HmacSha256 {
+    fn mac(
+        &self,
+        method: &str,
+        key: &str,
+        exp: u64,
+        pins: &[(&'static str, String)],
+    ) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(format!("{method}\n{key}\n{exp}").as_bytes());
         for (name, value) in pins {
@@ -81,13 +103,20 @@ impl UrlSigner {
         mac
     }
 
-    fn signature(&self, method: &str, key: &str, exp: u64, pins: &[(&'static str, String)]) -> String {
+    fn signature(
+        &self,
+        method: &str,
+        key: &str,
+        exp: u64,
+        pins: &[(&'static str, String)],
+    ) -> String {
         URL_SAFE_NO_PAD.encode(self.mac(method, key, exp, pins).finalize().into_bytes())
     }
 
     /// Checks a GET link: `key` is the decoded path after the base, `query` the raw query string.
     pub fn verify_get(&self, key: &str, query: &str) -> Result<()> {
-        self.verify_at("GET", key, query, SystemTime::now()).map(|_| ())
+        self.verify_at("GET", key, query, SystemTime::now())
+            .map(|_| ())
     }
 
     /// Checks a PUT link and returns what it allows to be stored.
@@ -96,28 +125,48 @@ impl UrlSigner {
     }
 
     /// Checks a link at a given time (tests use this to move the clock).
-    pub fn verify_at(&self, method: &str, key: &str, query: &str, now: SystemTime) -> Result<SignedPut> {
+    pub fn verify_at(
+        &self,
+        method: &str,
+        key: &str,
+        query: &str,
+        now: SystemTime,
+    ) -> Result<SignedPut> {
         let refuse = |e| Err(Error::SignedUrl(e));
         crate::key::validate_key(key)?;
         let params = parse_query(query).ok_or(Error::SignedUrl(SignedUrlError::Malformed))?;
-        let get = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
         let (Some(exp), Some(sig)) = (get("exp"), get("sig")) else {
             return refuse(SignedUrlError::Malformed);
         };
-        let Ok(exp) = exp.parse::<u64>() else { return refuse(SignedUrlError::Malformed) };
-        let Ok(sig) = URL_SAFE_NO_PAD.decode(sig.as_bytes()) else { return refuse(SignedUrlError::Malformed) };
+        let Ok(exp) = exp.parse::<u64>() else {
+            return refuse(SignedUrlError::Malformed);
+        };
+        let Ok(sig) = URL_SAFE_NO_PAD.decode(sig.as_bytes()) else {
+            return refuse(SignedUrlError::Malformed);
+        };
         let mut opts = PutOptions::default();
         let mut pins = Vec::new();
         if method == "PUT" {
             if let Some(class) = get("class") {
-                opts.class = RetentionClass::parse(&class).ok_or(Error::SignedUrl(SignedUrlError::Malformed))?;
+                opts.class = RetentionClass::parse(&class)
+                    .ok_or(Error::SignedUrl(SignedUrlError::Malformed))?;
             }
             opts.content_type = get("ct");
             opts.sha256 = get("sha");
             pins = put_pins(&opts);
         }
         // Signature before expiry: a forged link learns nothing about timing.
-        if self.mac(method, key, exp, &pins).verify_slice(&sig).is_err() {
+        if self
+            .mac(method, key, exp, &pins)
+            .verify_slice(&sig)
+            .is_err()
+        {
             return refuse(SignedUrlError::BadSignature);
         }
         if now > from_unix_secs(exp) {
@@ -188,7 +237,9 @@ pub const DEFAULT_LINK_TTL: Duration = Duration::from_secs(15 * 60);
 fn percent_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        let keep = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/');
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/');
         if keep {
             out.push(b as char);
         } else {

@@ -22,11 +22,11 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Notify;
 
-use crate::error::{io_at, Error, Result};
+use crate::error::{Error, Result, io_at};
 use crate::key::validate_key;
 use crate::object::{ByteStream, CompletedPart, PutOptions};
 use crate::settings::{SpoolSettings, VerifyMode};
-use crate::store::{part_size_for, read_range, ObjectStore, MULTIPART_THRESHOLD, PART_CONCURRENCY};
+use crate::store::{MULTIPART_THRESHOLD, ObjectStore, PART_CONCURRENCY, part_size_for, read_range};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
@@ -97,7 +97,10 @@ impl Drop for Spool {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn json_err(e: serde_json::Error) -> Error {
@@ -121,7 +124,9 @@ impl Spool {
                 Ok(entry) => {
                     index.insert(id, slot_of(&entry));
                 }
-                Err(err) => tracing::error!(entry = %id, error = %err, "unreadable spool entry left in place"),
+                Err(err) => {
+                    tracing::error!(entry = %id, error = %err, "unreadable spool entry left in place")
+                }
             }
         }
         let inner = Arc::new(Inner {
@@ -143,7 +148,13 @@ impl Spool {
     /// Spools an in-memory object. Returns once it is durable on local disk.
     pub async fn put_bytes(&self, key: &str, data: Bytes, opts: PutOptions) -> Result<()> {
         let len = data.len() as u64;
-        self.put_stream(key, Box::pin(futures::stream::once(async move { Ok(data) })), opts, Some(len)).await
+        self.put_stream(
+            key,
+            Box::pin(futures::stream::once(async move { Ok(data) })),
+            opts,
+            Some(len),
+        )
+        .await
     }
 
     /// Spools a local file (copied, so the caller may delete it afterwards).
@@ -155,7 +166,13 @@ impl Spool {
     }
 
     /// Spools a stream. `size_hint` lets a full disk be refused before writing.
-    pub async fn put_stream(&self, key: &str, mut body: ByteStream, mut opts: PutOptions, size_hint: Option<u64>) -> Result<()> {
+    pub async fn put_stream(
+        &self,
+        key: &str,
+        mut body: ByteStream,
+        mut opts: PutOptions,
+        size_hint: Option<u64>,
+    ) -> Result<()> {
         validate_key(key)?;
         opts.validate()?;
         let inner = &self.inner;
@@ -163,9 +180,13 @@ impl Spool {
         let id = uuid::Uuid::now_v7().to_string();
         let tmp = inner.dir.join("tmp").join(&id);
         let result = async {
-            tokio::fs::create_dir_all(&tmp).await.map_err(|e| io_at(&tmp, 0, e))?;
+            tokio::fs::create_dir_all(&tmp)
+                .await
+                .map_err(|e| io_at(&tmp, 0, e))?;
             let data_path = tmp.join("data");
-            let mut f = tokio::fs::File::create(&data_path).await.map_err(|e| io_at(&tmp, 0, e))?;
+            let mut f = tokio::fs::File::create(&data_path)
+                .await
+                .map_err(|e| io_at(&tmp, 0, e))?;
             let mut h = Sha256::new();
             let mut size = 0u64;
             while let Some(chunk) = body.next().await {
@@ -175,20 +196,34 @@ impl Spool {
                     self.check_room(size)?;
                 }
                 h.update(&chunk);
-                f.write_all(&chunk).await.map_err(|e| io_at(&tmp, size, e))?;
+                f.write_all(&chunk)
+                    .await
+                    .map_err(|e| io_at(&tmp, size, e))?;
             }
             f.sync_all().await.map_err(|e| io_at(&tmp, size, e))?;
             let sha = hex::encode(h.finalize());
-            if let Some(expected) = &opts.sha256 {
-                if *expected != sha {
-                    return Err(Error::Integrity { key: key.into(), detail: format!("body hashes to {sha}, expected {expected}") });
-                }
+            if let Some(expected) = &opts.sha256
+                && *expected != sha
+            {
+                return Err(Error::Integrity {
+                    key: key.into(),
+                    detail: format!("body hashes to {sha}, expected {expected}"),
+                });
             }
             opts.sha256 = Some(sha);
-            let entry = Entry { key: key.into(), opts, size, created_ms: now_ms(), upload: None };
+            let entry = Entry {
+                key: key.into(),
+                opts,
+                size,
+                created_ms: now_ms(),
+                upload: None,
+            };
             write_entry(&tmp, &entry).await?;
             tokio::fs::rename(&tmp, inner.dir.join("entries").join(&id)).await?;
-            tokio::fs::File::open(inner.dir.join("entries")).await?.sync_all().await?;
+            tokio::fs::File::open(inner.dir.join("entries"))
+                .await?
+                .sync_all()
+                .await?;
             Ok(entry)
         }
         .await;
@@ -212,7 +247,10 @@ impl Spool {
             return Err(Error::DiskFull {
                 path: self.inner.dir.clone(),
                 needed,
-                detail: format!("spool quota of {} bytes reached ({pending} pending)", s.max_bytes),
+                detail: format!(
+                    "spool quota of {} bytes reached ({pending} pending)",
+                    s.max_bytes
+                ),
             });
         }
         let free = crate::disk::available_bytes(&self.inner.dir)?;
@@ -228,7 +266,13 @@ impl Spool {
 
     /// Bytes waiting to be uploaded (metric).
     pub fn pending_bytes(&self) -> u64 {
-        self.inner.index.lock().unwrap().values().map(|s| s.size).sum()
+        self.inner
+            .index
+            .lock()
+            .unwrap()
+            .values()
+            .map(|s| s.size)
+            .sum()
     }
 
     /// Objects waiting to be uploaded (metric).
@@ -239,7 +283,10 @@ impl Spool {
     /// Age of the oldest pending object (metric); `None` when the spool is empty.
     pub fn oldest_age(&self) -> Option<Duration> {
         let idx = self.inner.index.lock().unwrap();
-        idx.values().map(|s| s.created).min().map(|c| c.elapsed().unwrap_or_default())
+        idx.values()
+            .map(|s| s.created)
+            .min()
+            .map(|c| c.elapsed().unwrap_or_default())
     }
 
     /// Objects uploaded and verified since open (metric).
@@ -292,7 +339,11 @@ fn slot_of(e: &Entry) -> Slot {
         key: e.key.clone(),
         size: e.size,
         created: SystemTime::UNIX_EPOCH + Duration::from_millis(e.created_ms),
-        uploaded_bytes: e.upload.as_ref().map(|u| u.parts.iter().map(|p| p.size).sum()).unwrap_or(0),
+        uploaded_bytes: e
+            .upload
+            .as_ref()
+            .map(|u| u.parts.iter().map(|p| p.size).sum())
+            .unwrap_or(0),
         attempts: 0,
         next_try: Instant::now(),
     }
@@ -305,8 +356,12 @@ async fn read_entry(dir: &Path) -> Result<Entry> {
 async fn write_entry(dir: &Path, e: &Entry) -> Result<()> {
     let tmp = dir.join("entry.json.tmp");
     let json = serde_json::to_vec(e).map_err(json_err)?;
-    let mut f = tokio::fs::File::create(&tmp).await.map_err(|err| io_at(&tmp, json.len() as u64, err))?;
-    f.write_all(&json).await.map_err(|err| io_at(&tmp, json.len() as u64, err))?;
+    let mut f = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|err| io_at(&tmp, json.len() as u64, err))?;
+    f.write_all(&json)
+        .await
+        .map_err(|err| io_at(&tmp, json.len() as u64, err))?;
     f.sync_all().await?;
     tokio::fs::rename(&tmp, dir.join("entry.json")).await?;
     Ok(())
@@ -365,10 +420,14 @@ async fn finish(inner: &Inner, id: &str, res: Result<()>) {
             let mut idx = inner.index.lock().unwrap();
             if let Some(slot) = idx.get_mut(id) {
                 slot.attempts += 1;
-                let exp = inner.settings.retry_min_ms.saturating_mul(1u64 << slot.attempts.min(16));
+                let exp = inner
+                    .settings
+                    .retry_min_ms
+                    .saturating_mul(1u64 << slot.attempts.min(16));
                 let capped = exp.min(inner.settings.retry_max_ms);
                 let jitter = rand::random::<u64>() % (capped / 4 + 1);
-                slot.next_try = Instant::now() + Duration::from_millis(capped - capped / 8 + jitter);
+                slot.next_try =
+                    Instant::now() + Duration::from_millis(capped - capped / 8 + jitter);
                 tracing::warn!(key = %slot.key, attempts = slot.attempts, error = %e, "spool upload failed; will retry");
             }
             *inner.last_error.lock().unwrap() = Some(e.to_string());
@@ -384,22 +443,30 @@ async fn upload_entry(inner: &Inner, id: &str) -> Result<()> {
     let dir = inner.dir.join("entries").join(id);
     let mut entry = read_entry(&dir).await?;
     let data_path = dir.join("data");
-    let sha = entry.opts.sha256.clone().expect("spool entries always carry their hash");
+    let sha = entry
+        .opts
+        .sha256
+        .clone()
+        .expect("spool entries always carry their hash");
     let remote = &*inner.remote;
 
     // A previous attempt may have finished remotely before we recorded it.
-    if let Ok(meta) = remote.head(&entry.key).await {
-        if meta.size == entry.size && meta.sha256.as_deref() == Some(sha.as_str()) && verify(inner, &entry, &sha).await.is_ok() {
-            if let Some(u) = &entry.upload {
-                let _ = remote.abort_multipart(&entry.key, &u.upload_id).await;
-            }
-            return Ok(());
+    if let Ok(meta) = remote.head(&entry.key).await
+        && meta.size == entry.size
+        && meta.sha256.as_deref() == Some(sha.as_str())
+        && verify(inner, &entry, &sha).await.is_ok()
+    {
+        if let Some(u) = &entry.upload {
+            let _ = remote.abort_multipart(&entry.key, &u.upload_id).await;
         }
+        return Ok(());
     }
 
     if entry.size <= MULTIPART_THRESHOLD {
         let data = Bytes::from(tokio::fs::read(&data_path).await?);
-        remote.put_bytes(&entry.key, data, entry.opts.clone()).await?;
+        remote
+            .put_bytes(&entry.key, data, entry.opts.clone())
+            .await?;
     } else {
         upload_multipart(inner, id, &dir, &mut entry).await?;
     }
@@ -416,7 +483,9 @@ async fn upload_multipart(inner: &Inner, id: &str, dir: &Path, entry: &mut Entry
                     .into_iter()
                     .filter(|p| p.size == expected_part_len(entry.size, state.part_size, p.number))
                     .collect();
-                inner.resumed_parts.fetch_add(known.len() as u64, Ordering::Relaxed);
+                inner
+                    .resumed_parts
+                    .fetch_add(known.len() as u64, Ordering::Relaxed);
             }
             Err(Error::NotFound { .. }) => entry.upload = None,
             Err(e) => return Err(e),
@@ -424,7 +493,11 @@ async fn upload_multipart(inner: &Inner, id: &str, dir: &Path, entry: &mut Entry
     }
     if entry.upload.is_none() {
         let upload_id = remote.create_multipart(&entry.key, &entry.opts).await?;
-        entry.upload = Some(MultipartState { upload_id, part_size: part_size_for(entry.size), parts: vec![] });
+        entry.upload = Some(MultipartState {
+            upload_id,
+            part_size: part_size_for(entry.size),
+            parts: vec![],
+        });
         write_entry(dir, entry).await?;
     }
     let state = entry.upload.clone().expect("set above");
@@ -457,8 +530,13 @@ async fn upload_multipart(inner: &Inner, id: &str, dir: &Path, entry: &mut Entry
         .buffer_unordered(PART_CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await?;
-    let (_, parts) = Arc::try_unwrap(progress).map(|m| m.into_inner()).map_err(|_| Error::Io(std::io::Error::other("part tasks still running")))?;
-    match remote.complete_multipart(&entry.key, &state.upload_id, &parts).await {
+    let (_, parts) = Arc::try_unwrap(progress)
+        .map(|m| m.into_inner())
+        .map_err(|_| Error::Io(std::io::Error::other("part tasks still running")))?;
+    match remote
+        .complete_multipart(&entry.key, &state.upload_id, &parts)
+        .await
+    {
         Ok(_) => Ok(()),
         Err(e @ Error::Integrity { .. }) => {
             // Start over next time rather than retrying a bad set of parts.
@@ -496,7 +574,10 @@ async fn verify(inner: &Inner, entry: &Entry, sha: &str) -> Result<()> {
     if size != entry.size || got != sha {
         return Err(Error::Integrity {
             key: entry.key.clone(),
-            detail: format!("remote has {size} bytes / {got}, spool has {} bytes / {sha}", entry.size),
+            detail: format!(
+                "remote has {size} bytes / {got}, spool has {} bytes / {sha}",
+                entry.size
+            ),
         });
     }
     Ok(())

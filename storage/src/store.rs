@@ -9,8 +9,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::object::{
-    sha256_file, ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary, PresignedRequest,
-    PutOptions,
+    ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, ObjectSummary, PresignedRequest,
+    PutOptions, sha256_file,
 };
 
 /// Objects at or below this size go up in one request.
@@ -61,13 +61,24 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
 
     /// A URL that uploads the object without credentials (browser uploads).
     /// Give `opts.sha256` if the client knows it, so the object carries it.
-    async fn presign_put(&self, key: &str, expires_in: Duration, opts: &PutOptions) -> Result<PresignedRequest>;
+    async fn presign_put(
+        &self,
+        key: &str,
+        expires_in: Duration,
+        opts: &PutOptions,
+    ) -> Result<PresignedRequest>;
 
     /// Starts a multipart upload; `opts.sha256` is required. Returns the upload id.
     async fn create_multipart(&self, key: &str, opts: &PutOptions) -> Result<String>;
 
     /// Uploads part `number` (1-based). Re-sending a part replaces it.
-    async fn upload_part(&self, key: &str, upload_id: &str, number: u32, data: Bytes) -> Result<CompletedPart>;
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        data: Bytes,
+    ) -> Result<CompletedPart>;
 
     /// Parts the store already holds for an unfinished upload; [`Error::NotFound`]
     /// when the upload is unknown (completed, aborted or expired).
@@ -75,14 +86,24 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
 
     /// Joins the parts into the object. The result is checked against the
     /// SHA-256 given at creation where the backend can see the bytes.
-    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta>;
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<ObjectMeta>;
 
     /// Drops an unfinished upload and its parts.
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()>;
 
     /// Stores an in-memory body.
     async fn put_bytes(&self, key: &str, data: Bytes, opts: PutOptions) -> Result<ObjectMeta> {
-        self.put(key, Box::pin(futures::stream::once(async move { Ok(data) })), opts).await
+        self.put(
+            key,
+            Box::pin(futures::stream::once(async move { Ok(data) })),
+            opts,
+        )
+        .await
     }
 
     /// Reads a whole object (or range) into memory.
@@ -93,10 +114,13 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// Uploads a local file, as a multipart upload when it is large.
     async fn put_file(&self, key: &str, path: &Path, mut opts: PutOptions) -> Result<ObjectMeta> {
         let (sha, size) = sha256_file(path).await?;
-        if let Some(expected) = &opts.sha256 {
-            if *expected != sha {
-                return Err(Error::Integrity { key: key.into(), detail: format!("file hashes to {sha}, expected {expected}") });
-            }
+        if let Some(expected) = &opts.sha256
+            && *expected != sha
+        {
+            return Err(Error::Integrity {
+                key: key.into(),
+                detail: format!("file hashes to {sha}, expected {expected}"),
+            });
         }
         opts.sha256 = Some(sha);
         if size <= MULTIPART_THRESHOLD {

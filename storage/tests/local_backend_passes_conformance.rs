@@ -7,5 +7,9 @@ use std::sync::Arc;
 async fn local_backend_passes_conformance() {
     let dir = tempfile::tempdir().unwrap();
     let store = common::local_store(dir.path()).await;
-    common::conformance::run(Arc::new(store), common::conformance::Links::Signed(common::signer())).await;
+    common::conformance::run(
+        Arc::new(store),
+        common::conformance::Links::Signed(common::signer()),
+    )
+    .await;
 }

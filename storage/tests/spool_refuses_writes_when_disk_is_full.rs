@@ -10,7 +10,11 @@ use storage::{Error, PutOptions, S3Settings, S3Store, Secret, Spool, SpoolSettin
 
 /// A remote nobody listens on, so entries stay in the spool.
 async fn unreachable_remote() -> Arc<S3Store> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let s = S3Settings {
         endpoint: Some(format!("http://127.0.0.1:{port}")),
         region: "us-east-1".into(),
@@ -26,7 +30,10 @@ async fn unreachable_remote() -> Arc<S3Store> {
 }
 
 fn tmp_is_empty(spool_dir: &std::path::Path) -> bool {
-    std::fs::read_dir(spool_dir.join("tmp")).unwrap().next().is_none()
+    std::fs::read_dir(spool_dir.join("tmp"))
+        .unwrap()
+        .next()
+        .is_none()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -38,28 +45,63 @@ async fn spool_refuses_writes_when_disk_is_full() {
     let mut settings = SpoolSettings::new(&spool_dir);
     settings.max_bytes = 3 << 20;
     settings.min_free_bytes = 0;
-    let spool = Spool::open(settings, unreachable_remote().await).await.unwrap();
-    spool.put_bytes("seg/1", Bytes::from(vec![1u8; 2 << 20]), PutOptions::new()).await.unwrap();
-    let r = spool.put_bytes("seg/2", Bytes::from(vec![2u8; 2 << 20]), PutOptions::new()).await;
-    assert!(matches!(r, Err(Error::DiskFull { .. })), "over quota: {r:?}");
+    let spool = Spool::open(settings, unreachable_remote().await)
+        .await
+        .unwrap();
+    spool
+        .put_bytes("seg/1", Bytes::from(vec![1u8; 2 << 20]), PutOptions::new())
+        .await
+        .unwrap();
+    let r = spool
+        .put_bytes("seg/2", Bytes::from(vec![2u8; 2 << 20]), PutOptions::new())
+        .await;
+    assert!(
+        matches!(r, Err(Error::DiskFull { .. })),
+        "over quota: {r:?}"
+    );
     // A stream with no size hint is cut off once it crosses the quota.
     let chunks = (0..40).map(|_| Ok(Bytes::from(vec![3u8; 64 << 10])));
-    let r = spool.put_stream("seg/3", Box::pin(futures::stream::iter(chunks)), PutOptions::new(), None).await;
-    assert!(matches!(r, Err(Error::DiskFull { .. })), "streamed over quota: {r:?}");
+    let r = spool
+        .put_stream(
+            "seg/3",
+            Box::pin(futures::stream::iter(chunks)),
+            PutOptions::new(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(r, Err(Error::DiskFull { .. })),
+        "streamed over quota: {r:?}"
+    );
     assert!(tmp_is_empty(&spool_dir), "no half-written entry left");
     assert_eq!(spool.pending_count(), 1);
     assert_eq!(spool.pending_bytes(), 2 << 20);
     // Small writes that fit still go in.
-    spool.put_bytes("seg/4", Bytes::from(vec![4u8; 512 << 10]), PutOptions::new()).await.unwrap();
+    spool
+        .put_bytes(
+            "seg/4",
+            Bytes::from(vec![4u8; 512 << 10]),
+            PutOptions::new(),
+        )
+        .await
+        .unwrap();
     assert_eq!(spool.pending_count(), 2);
     drop(spool);
 
     // Disk: demand more free space than any disk has; the real free-space check refuses.
     let mut settings = SpoolSettings::new(&spool_dir);
     settings.min_free_bytes = u64::MAX / 4;
-    let spool = Spool::open(settings, unreachable_remote().await).await.unwrap();
-    assert_eq!(spool.pending_count(), 2, "earlier entries survive reopening");
-    let r = spool.put_bytes("seg/5", Bytes::from_static(b"x"), PutOptions::new()).await;
+    let spool = Spool::open(settings, unreachable_remote().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        spool.pending_count(),
+        2,
+        "earlier entries survive reopening"
+    );
+    let r = spool
+        .put_bytes("seg/5", Bytes::from_static(b"x"), PutOptions::new())
+        .await;
     match r {
         Err(Error::DiskFull { detail, .. }) => assert!(detail.contains("free"), "{detail}"),
         other => panic!("expected DiskFull, got {other:?}"),

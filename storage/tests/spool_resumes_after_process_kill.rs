@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use storage::seaweed::SeaweedFs;
-use storage::{sha256_hex, ObjectStore, S3Store, Spool, SpoolSettings};
+use storage::{ObjectStore, S3Store, Spool, SpoolSettings, sha256_hex};
 
 const BIG: usize = 200 << 20;
 
@@ -57,36 +57,68 @@ async fn spool_resumes_after_process_kill() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("uploader exited ({status}) before it could be killed");
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "upload never progressed");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "upload never progressed"
+        );
         std::thread::sleep(Duration::from_millis(5));
     };
     let total_parts = BIG.div_ceil(storage::part_size_for(BIG as u64) as usize);
-    assert!(parts_at_kill < total_parts, "killed mid-upload ({parts_at_kill}/{total_parts} parts)");
+    assert!(
+        parts_at_kill < total_parts,
+        "killed mid-upload ({parts_at_kill}/{total_parts} parts)"
+    );
 
     let remote = Arc::new(S3Store::connect(&s3).await.unwrap());
-    assert!(matches!(remote.head("rec/killed.mp4").await, Err(storage::Error::NotFound { .. })), "nothing half-written visible");
+    assert!(
+        matches!(
+            remote.head("rec/killed.mp4").await,
+            Err(storage::Error::NotFound { .. })
+        ),
+        "nothing half-written visible"
+    );
 
     let spool = Spool::open(spool_settings, remote.clone()).await.unwrap();
     assert_eq!(spool.pending_count(), 1, "the entry survived the kill");
-    assert!(spool.wait_drained(Duration::from_secs(180)).await, "drained: {:?} {:?}", spool.pending(), spool.last_error());
-    assert!(spool.resumed_parts() >= 2, "resumed from {} parts already uploaded", spool.resumed_parts());
+    assert!(
+        spool.wait_drained(Duration::from_secs(180)).await,
+        "drained: {:?} {:?}",
+        spool.pending(),
+        spool.last_error()
+    );
+    assert!(
+        spool.resumed_parts() >= 2,
+        "resumed from {} parts already uploaded",
+        spool.resumed_parts()
+    );
 
     let head = remote.head("rec/killed.mp4").await.unwrap();
-    assert_eq!((head.size, head.sha256.as_deref()), (BIG as u64, Some(sha.as_str())));
+    assert_eq!(
+        (head.size, head.sha256.as_deref()),
+        (BIG as u64, Some(sha.as_str()))
+    );
     let got = remote.get_bytes("rec/killed.mp4", None).await.unwrap();
     assert_eq!(sha256_hex(&got), sha, "byte-identical after resume");
-    let uploads = remote.client().list_multipart_uploads().bucket("killed").send().await.unwrap();
+    let uploads = remote
+        .client()
+        .list_multipart_uploads()
+        .bucket("killed")
+        .send()
+        .await
+        .unwrap();
     assert!(uploads.uploads().is_empty(), "no unfinished uploads left");
 }
 
 /// Parts recorded in the spool entry's `entry.json` (0 if none yet).
 fn recorded_parts(spool_dir: &std::path::Path) -> usize {
-    let Ok(rd) = std::fs::read_dir(spool_dir.join("entries")) else { return 0 };
+    let Ok(rd) = std::fs::read_dir(spool_dir.join("entries")) else {
+        return 0;
+    };
     for e in rd.flatten() {
-        if let Ok(b) = std::fs::read(e.path().join("entry.json")) {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                return v["upload"]["parts"].as_array().map(Vec::len).unwrap_or(0);
-            }
+        if let Ok(b) = std::fs::read(e.path().join("entry.json"))
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b)
+        {
+            return v["upload"]["parts"].as_array().map(Vec::len).unwrap_or(0);
         }
     }
     0

@@ -22,6 +22,17 @@ const INTERFACES = {
   AuditEvent: { schema: 'AuditEvent', request: false },
   OrgProfileInput: { schema: 'OrgProfileInput', request: true },
   OrgProfile: { schema: 'OrgProfile', request: false },
+  MediaGrant: { schema: 'MediaGrant', request: false },
+  WatchRequest: { schema: 'WatchRequest', request: true },
+  LiveRoom: { schema: 'LiveRoom', request: false },
+  LiveParticipant: { schema: 'LiveParticipant', request: false },
+  Plan: { schema: 'Plan', request: false },
+  PlanSubject: { schema: 'SubjectInput', request: false },
+  ExamSession: { schema: 'ExamSession', request: false },
+  Registration: { schema: 'Registration', request: false },
+  RegistrationFile: { schema: 'FileInfo', request: false },
+  RegistrationForm: { schema: 'RegistrationForm', request: true },
+  ReviewRequest: { schema: 'Review', request: true },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

@@ -23,7 +23,9 @@ pub use json::Json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{affairs, audit, auth, identity, notify, org, plan, public, registration, ticket, users};
+use crate::{
+    affairs, audit, auth, identity, live, notify, org, plan, public, registration, ticket, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,6 +57,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(affairs::router())
         .merge(ticket::router())
         .merge(notify::router())
+        .merge(live::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -77,7 +80,8 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.settings.max_json_bytes))
         .layer(axum::middleware::map_response(structure_errors));
 
-    Router::new()
+    let media = state.media.as_ref().map(|m| m.router());
+    let mut router = Router::new()
         .merge(api)
         .merge(public::router())
         .route("/healthz", get(|| async { "ok" }))
@@ -85,7 +89,11 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .nest_service("/app", spa)
         .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::track))
-        .with_state(state)
+        .with_state(state);
+    if let Some(m) = media {
+        router = router.nest("/media", m);
+    }
+    router
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

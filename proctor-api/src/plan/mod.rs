@@ -101,7 +101,7 @@ pub struct CreatePlan {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SessionInfo {
+pub struct ExamSession {
     pub id: i64,
     pub name: String,
     pub starts_at: String,
@@ -113,9 +113,9 @@ pub struct SessionInfo {
     pub site_address: String,
 }
 
-impl From<queries::SessionRow> for SessionInfo {
+impl From<queries::SessionRow> for ExamSession {
     fn from(s: queries::SessionRow) -> Self {
-        SessionInfo {
+        ExamSession {
             id: s.exam_session_id,
             name: s.name,
             starts_at: s.starts_at,
@@ -143,7 +143,7 @@ pub struct Plan {
     pub realname_policy: String,
     pub state: String,
     pub subjects: Vec<SubjectInput>,
-    pub sessions: Vec<SessionInfo>,
+    pub sessions: Vec<ExamSession>,
 }
 
 pub async fn load(state: &AppState, id: i64) -> ApiResult<Plan> {
@@ -173,7 +173,7 @@ pub async fn load(state: &AppState, id: i64) -> ApiResult<Plan> {
                 pass_score_centi: s.pass_score_centi,
             })
             .collect(),
-        sessions: sessions.into_iter().map(SessionInfo::from).collect(),
+        sessions: sessions.into_iter().map(ExamSession::from).collect(),
     })
 }
 
@@ -452,13 +452,13 @@ pub struct CreateSession {
 
 /// Add a sitting (场次) in a room.
 #[utoipa::path(post, path = "/api/plans/{id}/sessions", tag = "plans", params(("id" = i64, Path)),
-    request_body = CreateSession, responses((status = 201, body = SessionInfo)), security(("bearer" = [])))]
+    request_body = CreateSession, responses((status = 201, body = ExamSession)), security(("bearer" = [])))]
 async fn add_session(
     Staff(user): Staff,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(req): Json<CreateSession>,
-) -> ApiResult<(StatusCode, Json<SessionInfo>)> {
+) -> ApiResult<(StatusCode, Json<ExamSession>)> {
     required("name", &req.name, 100)?;
     let starts = parse_time("starts_at", &req.starts_at)?;
     let ends = parse_time("ends_at", &req.ends_at)?;

@@ -28,6 +28,8 @@ impl TestServer {
             admin_password: Some(Secret(ADMIN_PASSWORD.into())),
             ..Settings::default()
         };
+        // Tests run in parallel: let the media node take any free UDP port.
+        settings.media.udp_bind = "127.0.0.1:0".parse().unwrap();
         adjust(&mut settings);
         let tls = settings.tls.mode != proctor_api::settings::TlsMode::Off;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

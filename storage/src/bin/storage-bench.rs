@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use rand::{RngCore, SeedableRng};
-use storage::seaweed::{SeaweedFs, ACCESS_KEY, SECRET_KEY};
+use storage::seaweed::{ACCESS_KEY, SECRET_KEY, SeaweedFs};
 use storage::{ObjectStore, PutOptions, S3Store};
 
 struct Args {
@@ -25,15 +25,27 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { segments: 200, big_mb: 1024, concurrency: 10 };
+    let mut a = Args {
+        segments: 200,
+        big_mb: 1024,
+        concurrency: 10,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut num = || it.next().and_then(|v| v.parse::<usize>().ok()).ok_or(format!("{flag} needs a number"));
+        let mut num = || {
+            it.next()
+                .and_then(|v| v.parse::<usize>().ok())
+                .ok_or(format!("{flag} needs a number"))
+        };
         match flag.as_str() {
             "--segments" => a.segments = num()?,
             "--big-mb" => a.big_mb = num()?,
             "--concurrency" => a.concurrency = num()?.max(1),
-            "-h" | "--help" => return Err("usage: storage-bench [--segments N] [--big-mb M] [--concurrency C]".into()),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: storage-bench [--segments N] [--big-mb M] [--concurrency C]".into(),
+                );
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -48,7 +60,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(args)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -63,10 +78,19 @@ fn find_aws() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("PATH") {
         candidates.extend(std::env::split_paths(&path).map(|d| d.join("aws")));
     }
-    if let Ok(out) = Command::new("python3").args(["-c", "import sysconfig;print(sysconfig.get_path('scripts'))"]).output() {
+    if let Ok(out) = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig;print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+    {
         candidates.push(Path::new(String::from_utf8_lossy(&out.stdout).trim()).join("aws"));
     }
-    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| "AWS CLI not found: pip install awscli".into())
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| "AWS CLI not found: pip install awscli".into())
 }
 
 fn aws(aws_bin: &Path, endpoint: &str, args: &[&str]) -> Result<Duration, String> {
@@ -82,7 +106,10 @@ fn aws(aws_bin: &Path, endpoint: &str, args: &[&str]) -> Result<Duration, String
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("aws {args:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(t.elapsed())
 }
@@ -129,7 +156,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     futures::stream::iter(segments.into_iter().enumerate())
         .map(|(i, data)| {
             let store = store.clone();
-            async move { store.put_bytes(&format!("crate-seg/{i:05}.webm"), data, PutOptions::new().content_type("video/webm")).await }
+            async move {
+                store
+                    .put_bytes(
+                        &format!("crate-seg/{i:05}.webm"),
+                        data,
+                        PutOptions::new().content_type("video/webm"),
+                    )
+                    .await
+            }
         })
         .buffer_unordered(args.concurrency)
         .try_collect::<Vec<_>>()
@@ -138,28 +173,72 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     eprintln!("this crate: {} MiB multipart upload...", args.big_mb);
     let t = Instant::now();
-    store.put_file("crate-big.bin", &big, PutOptions::new()).await?;
+    store
+        .put_file("crate-big.bin", &big, PutOptions::new())
+        .await?;
     let ours_big = t.elapsed();
 
     let endpoint = weed.endpoint();
-    eprintln!("aws cli: {} x 1 MiB segments (s3 cp --recursive)...", args.segments);
-    let cli_seg = aws(&aws_bin, &endpoint, &["s3", "cp", "--recursive", "--quiet", seg_dir.to_str().unwrap(), "s3://bench/cli-seg/"])?;
+    eprintln!(
+        "aws cli: {} x 1 MiB segments (s3 cp --recursive)...",
+        args.segments
+    );
+    let cli_seg = aws(
+        &aws_bin,
+        &endpoint,
+        &[
+            "s3",
+            "cp",
+            "--recursive",
+            "--quiet",
+            seg_dir.to_str().unwrap(),
+            "s3://bench/cli-seg/",
+        ],
+    )?;
     eprintln!("aws cli: {} MiB multipart upload (s3 cp)...", args.big_mb);
-    let cli_big = aws(&aws_bin, &endpoint, &["s3", "cp", "--quiet", big.to_str().unwrap(), "s3://bench/cli-big.bin"])?;
+    let cli_big = aws(
+        &aws_bin,
+        &endpoint,
+        &[
+            "s3",
+            "cp",
+            "--quiet",
+            big.to_str().unwrap(),
+            "s3://bench/cli-big.bin",
+        ],
+    )?;
 
     // Both sides stored everything.
     assert_eq!(store.list("crate-seg/").await?.len(), args.segments);
     assert_eq!(store.list("cli-seg/").await?.len(), args.segments);
     assert_eq!(store.head("cli-big.bin").await?.size, big_bytes);
 
-    println!("storage-bench: SeaweedFS {} on loopback, {} segment puts in flight", endpoint, args.concurrency);
-    println!("{:<34} {:>12} {:>12} {:>8}", "workload", "crate MB/s", "aws-cli MB/s", "ratio");
+    println!(
+        "storage-bench: SeaweedFS {} on loopback, {} segment puts in flight",
+        endpoint, args.concurrency
+    );
+    println!(
+        "{:<34} {:>12} {:>12} {:>8}",
+        "workload", "crate MB/s", "aws-cli MB/s", "ratio"
+    );
     let row = |name: &str, bytes: u64, ours: Duration, cli: Duration| {
         let (a, b) = (mbps(bytes, ours), mbps(bytes, cli));
         println!("{:<34} {:>12.1} {:>12.1} {:>7.2}x", name, a, b, a / b);
     };
-    row(&format!("{} x 1 MiB segment puts", args.segments), seg_bytes, ours_seg, cli_seg);
-    row(&format!("1 x {} MiB multipart upload", args.big_mb), big_bytes, ours_big, cli_big);
-    println!("(ratio = crate / aws-cli; the crate also hashes SHA-256 and checks retention before every put)");
+    row(
+        &format!("{} x 1 MiB segment puts", args.segments),
+        seg_bytes,
+        ours_seg,
+        cli_seg,
+    );
+    row(
+        &format!("1 x {} MiB multipart upload", args.big_mb),
+        big_bytes,
+        ours_big,
+        cli_big,
+    );
+    println!(
+        "(ratio = crate / aws-cli; the crate also hashes SHA-256 and checks retention before every put)"
+    );
     Ok(())
 }

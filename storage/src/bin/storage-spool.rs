@@ -12,7 +12,10 @@ use std::time::Duration;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(&args)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -26,9 +29,12 @@ async fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let Some(settings_path) = args.first() else {
         return Err("usage: storage-spool SETTINGS.json [put KEY FILE [CLASS]]".into());
     };
-    let settings: storage::StorageSettings = serde_json::from_slice(&std::fs::read(settings_path)?)?;
+    let settings: storage::StorageSettings =
+        serde_json::from_slice(&std::fs::read(settings_path)?)?;
     let store = storage::open(&settings).await?;
-    let spool = storage::open_spool(&settings, store).await?.ok_or("settings have no spool section")?;
+    let spool = storage::open_spool(&settings, store)
+        .await?
+        .ok_or("settings have no spool section")?;
     if args.get(1).map(String::as_str) == Some("put") {
         let (Some(key), Some(file)) = (args.get(2), args.get(3)) else {
             return Err("put needs KEY FILE".into());
@@ -37,7 +43,13 @@ async fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             Some(c) => storage::RetentionClass::parse(c).ok_or("unknown class")?,
             None => storage::RetentionClass::Standard,
         };
-        spool.put_file(key, std::path::Path::new(file), storage::PutOptions::new().class(class)).await?;
+        spool
+            .put_file(
+                key,
+                std::path::Path::new(file),
+                storage::PutOptions::new().class(class),
+            )
+            .await?;
         println!("spooled {key}");
     }
     loop {

@@ -17,9 +17,15 @@ pub fn signer() -> storage::UrlSigner {
 }
 
 pub async fn local_store(dir: &std::path::Path) -> storage::LocalStore {
-    storage::LocalStore::open(dir.join("objects"), signer()).await.unwrap()
+    storage::LocalStore::open(dir.join("objects"), signer())
+        .await
+        .unwrap()
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }

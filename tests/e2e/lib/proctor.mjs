@@ -47,6 +47,7 @@ export async function startProctor(options = {}) {
   Object.assign(env, {
     PROCTOR_DATA_DIR: dataDir,
     PROCTOR_LISTEN: '127.0.0.1:0',
+    PROCTOR_MEDIA__UDP_BIND: '127.0.0.1:0',
     PROCTOR_ADMIN_PASSWORD: adminPassword,
     PROCTOR_WEB_DIR: webDir,
     ...options.env,

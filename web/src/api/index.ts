@@ -5,10 +5,12 @@ import type {
   AuditQuery,
   ChangePasswordRequest,
   CreateUserRequest,
+  LiveRoom,
   LoginRequest,
+  MediaGrant,
   OrgProfile,
   OrgProfileInput,
-  PlanSummary,
+  Plan,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -17,6 +19,7 @@ import type {
   SessionUser,
   UpdateUserRequest,
   UserRecord,
+  WatchRequest,
 } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
@@ -55,10 +58,10 @@ export const auditApi = {
 
 export const registrationApi = {
   mine: () => request<Registration[]>('GET', '/api/me/registrations'),
-  resubmit: (id: number, body: RegistrationForm) => request<Registration>('PUT', `/api/registrations/${id}`, body),
-  plans: () => request<PlanSummary[]>('GET', '/api/plans'),
-  forPlan: (planId: number) => request<Registration[]>('GET', `/api/plans/${planId}/registrations`),
-  review: (id: number, body: ReviewRequest) => request<Registration>('POST', `/api/registrations/${id}/review`, body),
+  resubmit: (id: number, body: RegistrationForm) => request<Registration>('PUT', `/api/registrations/${encodeURIComponent(String(id))}`, body),
+  plans: () => request<Plan[]>('GET', '/api/plans'),
+  forPlan: (id: number) => request<Registration[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/registrations`),
+  review: (id: number, body: ReviewRequest) => request<Registration>('POST', `/api/registrations/${encodeURIComponent(String(id))}/review`, body),
   /** Multipart upload with progress (fetch cannot report upload progress). */
   upload: (id: number, kind: string, file: File, onProgress: (percent: number) => void) =>
     new Promise<void>((resolve, reject) => {
@@ -91,4 +94,12 @@ export const registrationApi = {
     if (!res.ok) throw new ApiError(res.status, await res.json())
     return res.blob()
   },
+}
+
+export const liveApi = {
+  /** Candidates: publish one's camera into one's own camera-check room. */
+  publishToken: () => request<MediaGrant>('POST', '/api/live/publish-token'),
+  /** Proctors: watch a room (`wall` for the tile wall). */
+  watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
+  rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),
 }

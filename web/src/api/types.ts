@@ -103,7 +103,26 @@ export interface OrgProfile extends OrgProfileInput {
 }
 
 // Plans and registration (issue 7).
-export interface PlanSummary {
+export interface PlanSubject {
+  kind: string
+  name: string
+  weight_pct: number
+  pass_score_centi: number
+}
+
+export interface ExamSession {
+  id: number
+  name: string
+  starts_at: string
+  ends_at: string
+  room_id: number
+  room: string
+  seats: number
+  site: string
+  site_address: string
+}
+
+export interface Plan {
   id: number
   code: string
   title: string
@@ -111,14 +130,19 @@ export interface PlanSummary {
   occupation_name: string
   level: number
   level_name: string
-  state: string
+  registration_opens_at: string
+  registration_closes_at: string
   realname_policy: string
+  state: string
+  subjects: PlanSubject[]
+  sessions: ExamSession[]
 }
 
 export interface RegistrationFile {
   kind: string
   content_type: string
   size_bytes: number
+  sha256: string
   warnings: string[]
   uploaded_at: string
 }
@@ -141,14 +165,56 @@ export interface Registration extends RegistrationForm {
   plan_id: number
   status: 'submitted' | 'rejected' | 'approved'
   review_reason: string | null
+  reviewed_at: string | null
   realname_result: string
   warnings: string[]
   ticket_no: string | null
+  session_id: number | null
   seat_no: number | null
+  attendance: string | null
+  consent_at: string
   files: RegistrationFile[]
+  created_at: string
+  updated_at: string
 }
 
 export interface ReviewRequest {
   decision: 'approve' | 'reject'
   reason?: string
+}
+
+/** A short-lived token for the media node's signalling endpoints (WHIP, wall). */
+export interface MediaGrant {
+  token: string
+  /** Unix seconds. */
+  expires_at: number
+  room: string
+  /** The participant identity the token carries, e.g. `candidate:12`. */
+  identity: string
+  /** Base path of the signalling endpoints, e.g. `/media`. */
+  signal_base: string
+}
+
+export type WatchKind = 'view' | 'wall'
+
+export interface WatchRequest {
+  room: string
+  kind: WatchKind
+}
+
+export interface LiveParticipant {
+  /** Media identity, e.g. `candidate:12`. */
+  participant: string
+  name: string
+  /** `publish`, `view` or `wall`. */
+  role: string
+  video_tracks: number
+  audio_tracks: number
+  /** Last reported fraction of packets lost (0–1). */
+  loss: number | null
+}
+
+export interface LiveRoom {
+  room: string
+  participants: LiveParticipant[]
 }

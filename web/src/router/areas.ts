@@ -11,6 +11,7 @@ import {
   HomeFilled,
   Histogram,
   List,
+  Monitor,
   OfficeBuilding,
   Tickets,
   Trophy,
@@ -37,6 +38,8 @@ const comingSoon: Lazy = () => import('@/components/ComingSoonPage.vue')
 const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 // Read by every overseeing role (admin, staff, supervisor, province), as the API allows.
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
+// The live wall, for every role that watches candidates' cameras.
+const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -51,6 +54,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'registration', title: 'registration', icon: Tickets, component: () => import('@/views/staff/RegistrationReviewView.vue') },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
     { path: 'bank', title: 'bank', icon: Collection },
+    { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
   examiner: [
@@ -60,14 +64,16 @@ export const AREAS: Record<Role, AreaPage[]> = {
   invigilator: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
+    { path: 'live', title: 'live', icon: Monitor, component: liveWall },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
-    { path: 'patrol', title: 'patrol', icon: View },
+    { path: 'patrol', title: 'patrol', icon: View, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
+    { path: 'camera-check', title: 'cameraCheck', icon: VideoCamera, component: () => import('@/views/candidate/CameraCheckView.vue') },
     { path: 'exams', title: 'myExams', icon: Document, component: () => import('@/views/candidate/MyExamsView.vue') },
     { path: 'results', title: 'myResults', icon: Trophy },
   ],

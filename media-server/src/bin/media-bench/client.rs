@@ -117,7 +117,7 @@ fn vp8() -> RTCRtpCodecParameters {
     }
 }
 
-pub async fn peer(totals: Arc<Totals>, base: Instant) -> Result<Peer, BoxError> {
+pub async fn peer(totals: Arc<Totals>, base: Instant, ip: std::net::IpAddr) -> Result<Peer, BoxError> {
     let mut engine = MediaEngine::default();
     engine.register_codec(vp8(), RtpCodecKind::Video)?;
     let registry = register_default_interceptors(Registry::new(), &mut engine)?;
@@ -131,7 +131,7 @@ pub async fn peer(totals: Arc<Totals>, base: Instant) -> Result<Peer, BoxError> 
         .with_interceptor_registry(registry)
         .with_handler(handler)
         .with_runtime(runtime)
-        .with_udp_addrs(vec!["127.0.0.1:0".to_string()])
+        .with_udp_addrs(vec![format!("{ip}:0")])
         .build()
         .await?;
     Ok(Peer { pc: Arc::new(pc), gathered, connected })

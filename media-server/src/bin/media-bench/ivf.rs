@@ -5,11 +5,11 @@ use std::process::Command;
 
 use bytes::Bytes;
 
-/// Encode `seconds` of a moving test pattern to `out` (320×180 noise, 30 fps, ~300 kbps CBR).
+/// Encode `seconds` of a moving test pattern to `out` (640×360 moving zone plate, 30 fps, ~300 kbps CBR).
 pub fn make_vp8(out: &Path, seconds: u32) -> Result<(), String> {
     let status = Command::new("gst-launch-1.0")
-        .args(["-q", "videotestsrc", "pattern=snow", &format!("num-buffers={}", seconds * 30), "!"])
-        .args(["video/x-raw,width=320,height=180,framerate=30/1", "!"])
+        .args(["-q", "videotestsrc", "pattern=zone-plate", "kx2=20", "ky2=20", "kt=1", &format!("num-buffers={}", seconds * 30), "!"])
+        .args(["video/x-raw,width=640,height=360,framerate=30/1", "!"])
         .args(["vp8enc", "target-bitrate=300000", "end-usage=cbr", "deadline=1", "cpu-used=8", "keyframe-max-dist=60", "!"])
         .args(["avmux_ivf", "!", "filesink", &format!("location={}", out.display())])
         .status()

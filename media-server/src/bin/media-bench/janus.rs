@@ -116,7 +116,7 @@ impl Session {
 
     /// Next plugin event carrying a JSEP (answer or offer), adding trickled candidates on the way.
     async fn wait_jsep(&self, peer: &Peer) -> Result<Value, BoxError> {
-        for _ in 0..60 {
+        for _ in 0..10 {
             let r: Value = self.http.get(format!("{}?maxev=1", self.session_url())).send().await?.json().await?;
             let evs = if r.is_array() { r.as_array().cloned().unwrap_or_default() } else { vec![r] };
             for ev in evs {
@@ -133,6 +133,10 @@ impl Session {
                 }
                 if ev.get("jsep").is_some() {
                     return Ok(ev);
+                }
+                let err = &ev["plugindata"]["data"]["error"];
+                if !err.is_null() || ev["janus"] == "error" {
+                    return Err(format!("janus refused: {ev}").into());
                 }
             }
         }

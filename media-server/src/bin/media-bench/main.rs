@@ -60,7 +60,8 @@ async fn main() -> Result<(), BoxError> {
     let publishers = arg("--publishers", 20);
     let viewers = arg("--viewers", 2);
     let seconds = arg("--seconds", 20) as u64;
-    let with_janus = !std::env::args().any(|a| a == "--no-janus") && which("janus");
+    let skip_janus = std::env::args().any(|a| a == "--no-janus");
+    let with_janus = !skip_janus && which("janus");
     let ip = primary_ip();
 
     let dir = std::env::temp_dir().join(format!("media-bench-{}", std::process::id()));
@@ -87,7 +88,7 @@ async fn main() -> Result<(), BoxError> {
             Err(e) => println!("janus: not measured ({e})"),
         }
     } else {
-        println!("janus: not installed, skipped");
+        println!("janus: skipped ({})", if skip_janus { "--no-janus" } else { "not installed" });
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -120,7 +121,7 @@ async fn run_sfu(bin: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n: 
             let room = format!("bench-{}", i / 10);
             let sub = format!("candidate:{i}");
             let mut peers = Vec::new();
-            let mut publisher = client::peer(totals.clone(), base).await?;
+            let mut publisher = client::peer(totals.clone(), base, ip).await?;
             let track = publisher.add_vp8_track().await?;
             let t = sfu::token(&http, &base_url, &room, &sub, "publish").await?;
             let offer = publisher.offer().await?;
@@ -132,10 +133,15 @@ async fn run_sfu(bin: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n: 
                 eprintln!("answer:\n{answer}");
             }
             publisher.accept_answer(answer).await?;
+            // A WHEP viewer can only attach once the publisher is connected and publishing.
+            if !publisher.wait_connected(Duration::from_secs(20)).await {
+                return Err(format!("publisher {sub} did not connect").into());
+            }
             tokio::spawn(client::stream(publisher.pc.clone(), track, frames, base, stop_rx));
+            tokio::time::sleep(Duration::from_millis(200)).await;
             peers.push(publisher);
             for j in 0..m {
-                let mut v = client::peer(totals.clone(), base).await?;
+                let mut v = client::peer(totals.clone(), base, ip).await?;
                 v.add_recv_video().await?;
                 let t = sfu::token(&http, &base_url, &room, &format!("invigilator:{j}"), "view").await?;
                 let url = format!("{base_url}/media/whep/candidate%3A{i}");
@@ -184,15 +190,19 @@ async fn run_janus(dir: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n
         set.spawn(async move {
             let feed = 1000 + i as u64;
             let mut peers = Vec::new();
-            let mut publisher = client::peer(totals.clone(), base).await?;
+            let mut publisher = client::peer(totals.clone(), base, ip).await?;
             let track = publisher.add_vp8_track().await?;
             let s = janus::Session::new(&http, &url).await?;
             s.publish(&mut publisher, feed).await?;
             s.keep_polling();
+            if !publisher.wait_connected(Duration::from_secs(20)).await {
+                return Err(format!("janus publisher {feed} did not connect").into());
+            }
             tokio::spawn(client::stream(publisher.pc.clone(), track, frames, base, stop_rx));
+            tokio::time::sleep(Duration::from_millis(500)).await;
             peers.push(publisher);
             for _ in 0..m {
-                let mut v = client::peer(totals.clone(), base).await?;
+                let mut v = client::peer(totals.clone(), base, ip).await?;
                 let s = janus::Session::new(&http, &url).await?;
                 s.subscribe(&mut v, feed).await?;
                 s.keep_polling();

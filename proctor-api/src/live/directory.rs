@@ -1,0 +1,92 @@
+//! Who is live where: folded from the media node's event stream, so invigilators can list
+//! rooms and their publishers without asking the SFU on every request.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use media_server::{MediaEvent, MediaRole};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveParticipant {
+    /// Media identity, e.g. `candidate:12`.
+    pub participant: String,
+    pub name: String,
+    /// `publish`, `view` or `wall`.
+    pub role: String,
+    pub video_tracks: u32,
+    pub audio_tracks: u32,
+    /// Last reported fraction of packets lost (0–1).
+    pub loss: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveRoom {
+    pub room: String,
+    pub participants: Vec<LiveParticipant>,
+}
+
+#[derive(Default)]
+pub struct Directory {
+    rooms: Mutex<BTreeMap<String, BTreeMap<String, LiveParticipant>>>,
+}
+
+fn role_name(r: MediaRole) -> &'static str {
+    match r {
+        MediaRole::Publish => "publish",
+        MediaRole::View => "view",
+        MediaRole::Wall => "wall",
+    }
+}
+
+impl Directory {
+    pub fn apply(&self, ev: &MediaEvent) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        match ev {
+            MediaEvent::ParticipantJoined { room, participant, name, role, .. } => {
+                rooms.entry(room.0.clone()).or_default().insert(
+                    participant.0.clone(),
+                    LiveParticipant {
+                        participant: participant.0.clone(),
+                        name: name.clone(),
+                        role: role_name(*role).into(),
+                        video_tracks: 0,
+                        audio_tracks: 0,
+                        loss: None,
+                    },
+                );
+            }
+            MediaEvent::ParticipantLeft { room, participant, .. } => {
+                if let Some(r) = rooms.get_mut(&room.0) {
+                    r.remove(&participant.0);
+                    if r.is_empty() {
+                        rooms.remove(&room.0);
+                    }
+                }
+            }
+            MediaEvent::TrackPublished { room, participant, kind, .. } => {
+                if let Some(p) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
+                    match kind {
+                        media_server::TrackKind::Video => p.video_tracks += 1,
+                        media_server::TrackKind::Audio => p.audio_tracks += 1,
+                    }
+                }
+            }
+            MediaEvent::Quality { room, participant, loss, .. } => {
+                if let Some(p) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
+                    p.loss = Some(*loss);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn rooms(&self) -> Vec<LiveRoom> {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
+            .iter()
+            .map(|(room, ps)| LiveRoom { room: room.clone(), participants: ps.values().cloned().collect() })
+            .collect()
+    }
+}

@@ -1,0 +1,112 @@
+//! Live video (R5, R7): hands out short-lived media tokens for the in-process SFU
+//! (`media-server`, nested at `/media`) and lists who is live. A candidate may only publish
+//! as themself into their own camera-check room; proctors may watch any room.
+
+pub mod directory;
+
+use axum::extract::State;
+use media_server::{MediaClaims, MediaRole};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{AuthUser, Candidate, Proctor};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Json;
+use crate::state::AppState;
+pub use directory::{Directory, LiveRoom};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(publish_token))
+        .routes(routes!(watch_token))
+        .routes(routes!(list_rooms))
+}
+
+/// The room in which a candidate checks their camera before an exam.
+pub fn check_room(account_id: i64) -> String {
+    format!("check-{account_id}")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaGrant {
+    /// Bearer token for the signalling endpoints.
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub room: String,
+    /// The participant identity the token carries.
+    pub identity: String,
+    /// Base path of the signalling endpoints (`POST {base}/whip`, `{base}/wall`, …).
+    pub signal_base: String,
+}
+
+fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> ApiResult<MediaGrant> {
+    if state.media.is_none() {
+        return Err(ApiError::BadRequest {
+            code: "media_disabled",
+            zh: "本节点未启用音视频服务".into(),
+            en: "Live video is not enabled on this node".into(),
+        });
+    }
+    let identity = format!("{}:{}", user.role.as_str(), user.account_id);
+    let exp = chrono::Utc::now().timestamp() + state.settings.media.token_ttl_secs as i64;
+    let claims = MediaClaims {
+        room: room.clone(),
+        sub: identity.clone(),
+        name: user.display_name.clone(),
+        role,
+        exp,
+    };
+    let token = media_server::token::sign(&claims, &state.signing_key);
+    Ok(MediaGrant { token, expires_at: exp, room, identity, signal_base: "/media".into() })
+}
+
+/// A token to publish one's camera into one's own camera-check room.
+#[utoipa::path(post, path = "/api/live/publish-token", tag = "live",
+    responses((status = 200, body = MediaGrant)), security(("bearer" = [])))]
+async fn publish_token(Candidate(user): Candidate, State(state): State<AppState>) -> ApiResult<Json<MediaGrant>> {
+    let room = check_room(user.account_id);
+    Ok(Json(grant(&state, &user, room, MediaRole::Publish)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchRequest {
+    pub room: String,
+    /// `wall` for the multi-tile wall of the room, `view` for single streams.
+    pub kind: WatchKind,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchKind {
+    View,
+    Wall,
+}
+
+/// A token to watch a room (invigilators, supervisors, staff).
+#[utoipa::path(post, path = "/api/live/watch-token", tag = "live", request_body = WatchRequest,
+    responses((status = 200, body = MediaGrant)), security(("bearer" = [])))]
+async fn watch_token(
+    Proctor(user): Proctor,
+    State(state): State<AppState>,
+    Json(req): Json<WatchRequest>,
+) -> ApiResult<Json<MediaGrant>> {
+    let room = req.room.trim();
+    if room.is_empty() || room.len() > 128 || !room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ApiError::invalid("room", "房间号只能包含字母、数字、- 和 _", "Room: letters, digits, - and _ only"));
+    }
+    let role = match req.kind {
+        WatchKind::View => MediaRole::View,
+        WatchKind::Wall => MediaRole::Wall,
+    };
+    Ok(Json(grant(&state, &user, room.to_owned(), role)?))
+}
+
+/// Rooms with someone live in them, and who.
+#[utoipa::path(get, path = "/api/live/rooms", tag = "live",
+    responses((status = 200, body = [LiveRoom])), security(("bearer" = [])))]
+async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> Json<Vec<LiveRoom>> {
+    Json(state.live.rooms())
+}
