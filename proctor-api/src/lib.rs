@@ -10,22 +10,31 @@
 //! - every failure leaves as [`error::ApiError`]'s JSON shape, never a bare status;
 //! - every change to an account, the organisation profile (and later papers, scores and
 //!   certificates) appends to the audit trail in the same request.
+//! - ID and phone numbers and uploaded candidate files are sealed at rest (`identity::vault`,
+//!   AES-256-GCM, key in the data directory); lists, exports, history and the audit trail
+//!   carry only masked forms, and reading them in clear is itself audited.
 //!
 //! Panics in handlers are caught and answered as a structured 500; start-up errors are
 //! returned to `main`, which prints them and exits non-zero.
 
+pub mod affairs;
 pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod identity;
 pub mod live;
 pub mod metrics;
+pub mod notify;
 pub mod org;
+pub mod plan;
 pub mod public;
+pub mod registration;
 pub mod settings;
 pub mod state;
+pub mod ticket;
 pub mod tls;
 pub mod users;
 

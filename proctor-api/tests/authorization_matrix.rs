@@ -25,6 +25,7 @@ const ADMIN: &[Role] = &[Admin];
 const OVERSEER: &[Role] = &[Admin, Staff, Supervisor, Province];
 const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
 const CANDIDATE: &[Role] = &[Candidate];
+const SELF_OR_STAFF: &[Role] = &[Admin, Staff, Candidate];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -40,6 +41,45 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/org/logo", Public),
     ("put", "/api/org/logo", Only(STAFF)),
     ("get", "/api/audit", Only(OVERSEER)),
+    // Plans, registration, identity, affairs, tickets, notifications (issue 7).
+    ("get", "/api/plans", Only(STAFF)),
+    ("post", "/api/plans", Only(STAFF)),
+    ("get", "/api/plans/{id}", Only(STAFF)),
+    ("post", "/api/plans/{id}/transition", Only(STAFF)),
+    ("post", "/api/plans/{id}/sessions", Only(STAFF)),
+    ("get", "/api/public/plans", Public),
+    ("get", "/api/plans/{id}/documents", Public),
+    ("post", "/api/plans/{id}/documents", Only(STAFF)),
+    ("get", "/api/plans/{id}/documents/{doc}", Public),
+    ("post", "/api/plans/{id}/registrations", Public),
+    ("get", "/api/registration/consent", Public),
+    ("get", "/api/me/registrations", Only(CANDIDATE)),
+    ("get", "/api/plans/{id}/registrations", Only(STAFF)),
+    ("get", "/api/registrations/{id}", Only(SELF_OR_STAFF)),
+    ("put", "/api/registrations/{id}", Only(CANDIDATE)),
+    ("get", "/api/registrations/{id}/history", Only(SELF_OR_STAFF)),
+    ("post", "/api/registrations/{id}/review", Only(STAFF)),
+    ("post", "/api/registrations/{id}/realname-check", Only(STAFF)),
+    ("post", "/api/candidates/record", Only(STAFF)),
+    ("post", "/api/registrations/{id}/files/{kind}", Only(CANDIDATE)),
+    ("get", "/api/registrations/{id}/files/{kind}", Only(SELF_OR_STAFF)),
+    ("get", "/api/realname/config", Only(ADMIN)),
+    ("put", "/api/realname/config", Only(ADMIN)),
+    ("get", "/api/sites", Only(STAFF)),
+    ("post", "/api/sites", Only(STAFF)),
+    ("post", "/api/sites/{id}/rooms", Only(STAFF)),
+    ("get", "/api/rooms/{id}/devices", Only(PROCTOR)),
+    ("post", "/api/rooms/{id}/devices", Only(STAFF)),
+    ("get", "/api/sessions/{id}/staff", Only(STAFF)),
+    ("post", "/api/sessions/{id}/staff", Only(STAFF)),
+    ("post", "/api/plans/{id}/seating", Only(STAFF)),
+    ("post", "/api/plans/{id}/reminders", Only(STAFF)),
+    ("post", "/api/registrations/{id}/attendance", Only(PROCTOR)),
+    ("get", "/api/plans/{id}/usage", Only(OVERSEER)),
+    ("get", "/api/plans/{id}/usage.csv", Only(OVERSEER)),
+    ("get", "/api/registrations/{id}/ticket.pdf", Only(SELF_OR_STAFF)),
+    ("get", "/api/plans/{id}/tickets.pdf", Only(STAFF)),
+    ("get", "/api/me/notifications", SignedIn),
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),

@@ -26,6 +26,13 @@ const INTERFACES = {
   WatchRequest: { schema: 'WatchRequest', request: true },
   LiveRoom: { schema: 'LiveRoom', request: false },
   LiveParticipant: { schema: 'LiveParticipant', request: false },
+  Plan: { schema: 'Plan', request: false },
+  PlanSubject: { schema: 'SubjectInput', request: false },
+  ExamSession: { schema: 'ExamSession', request: false },
+  Registration: { schema: 'Registration', request: false },
+  RegistrationFile: { schema: 'FileInfo', request: false },
+  RegistrationForm: { schema: 'RegistrationForm', request: true },
+  ReviewRequest: { schema: 'Review', request: true },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

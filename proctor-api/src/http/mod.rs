@@ -23,7 +23,9 @@ pub use json::Json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{audit, auth, live, org, public, users};
+use crate::{
+    affairs, audit, auth, identity, live, notify, org, plan, public, registration, ticket, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +51,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(org::router())
         .merge(audit::router())
+        .merge(plan::router())
+        .merge(registration::router())
+        .merge(identity::router())
+        .merge(affairs::router())
+        .merge(ticket::router())
+        .merge(notify::router())
         .merge(live::router())
 }
 

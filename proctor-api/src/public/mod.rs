@@ -2,6 +2,7 @@
 //! old and embedded browsers, so they use no script at all. Chinese first, English beside it.
 
 pub mod html;
+pub mod registration;
 
 use axum::extract::State;
 use axum::response::Html;
@@ -13,7 +14,7 @@ use crate::state::AppState;
 use html::{escape, layout};
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/", get(home))
+    axum::Router::new().route("/", get(home)).merge(registration::router())
 }
 
 async fn home(State(state): State<AppState>) -> ApiResult<Html<String>> {

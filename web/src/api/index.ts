@@ -1,5 +1,5 @@
 // Typed calls of the proctor API, one function per endpoint.
-import { request } from './client'
+import { ApiError, getToken, request } from './client'
 import type {
   AuditEvent,
   AuditQuery,
@@ -10,6 +10,10 @@ import type {
   MediaGrant,
   OrgProfile,
   OrgProfileInput,
+  Plan,
+  Registration,
+  RegistrationForm,
+  ReviewRequest,
   ResetPasswordRequest,
   SessionResponse,
   SessionUser,
@@ -49,6 +53,46 @@ export const auditApi = {
     for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v))
     const qs = params.toString()
     return request<AuditEvent[]>('GET', `/api/audit${qs ? `?${qs}` : ''}`)
+  },
+}
+
+export const registrationApi = {
+  mine: () => request<Registration[]>('GET', '/api/me/registrations'),
+  resubmit: (id: number, body: RegistrationForm) => request<Registration>('PUT', `/api/registrations/${encodeURIComponent(String(id))}`, body),
+  plans: () => request<Plan[]>('GET', '/api/plans'),
+  forPlan: (id: number) => request<Registration[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/registrations`),
+  review: (id: number, body: ReviewRequest) => request<Registration>('POST', `/api/registrations/${encodeURIComponent(String(id))}/review`, body),
+  /** Multipart upload with progress (fetch cannot report upload progress). */
+  upload: (id: number, kind: string, file: File, onProgress: (percent: number) => void) =>
+    new Promise<void>((resolve, reject) => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', `/api/registrations/${id}/files/${encodeURIComponent(kind)}`)
+      const token = getToken()
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100))
+      }
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) resolve()
+        else {
+          try {
+            reject(new ApiError(xhr.status, JSON.parse(xhr.responseText)))
+          } catch {
+            reject(new ApiError(xhr.status, { code: 'unexpected_response', message: { zh: `上传失败（${xhr.status}）`, en: `Upload failed (${xhr.status})` }, field: null }))
+          }
+        }
+      }
+      xhr.onerror = () =>
+        reject(new ApiError(0, { code: 'network_error', message: { zh: '网络错误，上传失败', en: 'Network error: upload failed' }, field: null }))
+      const form = new FormData()
+      form.append('file', file)
+      xhr.send(form)
+    }),
+  /** The ticket PDF as a blob (the download needs the session token). */
+  ticket: async (id: number): Promise<Blob> => {
+    const res = await fetch(`/api/registrations/${id}/ticket.pdf`, { headers: { Authorization: `Bearer ${getToken() ?? ''}` } })
+    if (!res.ok) throw new ApiError(res.status, await res.json())
+    return res.blob()
   },
 }
 

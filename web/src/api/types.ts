@@ -102,6 +102,87 @@ export interface OrgProfile extends OrgProfileInput {
   updated_at: string | null
 }
 
+// Plans and registration (issue 7).
+export interface PlanSubject {
+  kind: string
+  name: string
+  weight_pct: number
+  pass_score_centi: number
+}
+
+export interface ExamSession {
+  id: number
+  name: string
+  starts_at: string
+  ends_at: string
+  room_id: number
+  room: string
+  seats: number
+  site: string
+  site_address: string
+}
+
+export interface Plan {
+  id: number
+  code: string
+  title: string
+  occupation_code: string
+  occupation_name: string
+  level: number
+  level_name: string
+  registration_opens_at: string
+  registration_closes_at: string
+  realname_policy: string
+  state: string
+  subjects: PlanSubject[]
+  sessions: ExamSession[]
+}
+
+export interface RegistrationFile {
+  kind: string
+  content_type: string
+  size_bytes: number
+  sha256: string
+  warnings: string[]
+  uploaded_at: string
+}
+
+export interface RegistrationForm {
+  name: string
+  gender: string
+  id_type: string
+  id_number: string
+  birth_date: string
+  phone: string
+  education: string
+  work_unit: string
+  years_in_occupation: number
+  declared_level: number
+}
+
+export interface Registration extends RegistrationForm {
+  id: number
+  plan_id: number
+  status: 'submitted' | 'rejected' | 'approved'
+  review_reason: string | null
+  reviewed_at: string | null
+  realname_result: string
+  warnings: string[]
+  ticket_no: string | null
+  session_id: number | null
+  seat_no: number | null
+  attendance: string | null
+  consent_at: string
+  files: RegistrationFile[]
+  created_at: string
+  updated_at: string
+}
+
+export interface ReviewRequest {
+  decision: 'approve' | 'reject'
+  reason?: string
+}
+
 /** A short-lived token for the media node's signalling endpoints (WHIP, wall). */
 export interface MediaGrant {
   token: string

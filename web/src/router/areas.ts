@@ -51,7 +51,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   staff: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
     { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
-    { path: 'registration', title: 'registration', icon: Tickets },
+    { path: 'registration', title: 'registration', icon: Tickets, component: () => import('@/views/staff/RegistrationReviewView.vue') },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
     { path: 'bank', title: 'bank', icon: Collection },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
@@ -74,7 +74,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
     { path: 'camera-check', title: 'cameraCheck', icon: VideoCamera, component: () => import('@/views/candidate/CameraCheckView.vue') },
-    { path: 'exams', title: 'myExams', icon: Document },
+    { path: 'exams', title: 'myExams', icon: Document, component: () => import('@/views/candidate/MyExamsView.vue') },
     { path: 'results', title: 'myResults', icon: Trophy },
   ],
   province: [
