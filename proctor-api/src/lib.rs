@@ -15,12 +15,14 @@
 //! returned to `main`, which prints them and exits non-zero.
 
 pub mod audit;
+pub mod bank;
 pub mod auth;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod org;
+pub mod paper;
 pub mod public;
 pub mod settings;
 pub mod state;

@@ -23,6 +23,7 @@ use Role::*;
 const STAFF: &[Role] = &[Admin, Staff];
 const ADMIN: &[Role] = &[Admin];
 const OVERSEER: &[Role] = &[Admin, Staff, Supervisor, Province];
+const EXAMINER: &[Role] = &[Admin, Staff, Examiner];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -36,6 +37,29 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/org", Public),
     ("put", "/api/org", Only(STAFF)),
     ("get", "/api/audit", Only(OVERSEER)),
+    ("get", "/api/banks", Only(STAFF)),
+    ("post", "/api/banks", Only(STAFF)),
+    ("get", "/api/banks/{id}/items", Only(STAFF)),
+    ("post", "/api/banks/{id}/items", Only(STAFF)),
+    ("get", "/api/banks/{id}/stats", Only(STAFF)),
+    ("get", "/api/banks/{id}/export", Only(STAFF)),
+    ("post", "/api/banks/{id}/imports", Only(STAFF)),
+    ("get", "/api/imports/{id}", Only(STAFF)),
+    ("post", "/api/imports/{id}/confirm", Only(STAFF)),
+    ("get", "/api/items/{id}", Only(STAFF)),
+    ("put", "/api/items/{id}", Only(STAFF)),
+    ("post", "/api/items/{id}/retired", Only(STAFF)),
+    ("get", "/api/papers", Only(STAFF)),
+    ("post", "/api/papers", Only(STAFF)),
+    ("post", "/api/papers/assemble", Only(STAFF)),
+    ("get", "/api/papers/{id}", Only(STAFF)),
+    ("put", "/api/papers/{id}/items", Only(STAFF)),
+    ("post", "/api/papers/{id}/state", Only(STAFF)),
+    ("get", "/api/papers/{id}/usages", Only(STAFF)),
+    ("post", "/api/papers/{id}/usages", Only(STAFF)),
+    // Anyone signed in reaches the gate; before the session starts only staff pass it.
+    ("get", "/api/paper-usages/{id}/paper", SignedIn),
+    ("get", "/api/paper-usages/{id}/answer-key", Only(EXAMINER)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

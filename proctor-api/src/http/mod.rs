@@ -23,7 +23,7 @@ pub use json::Json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{audit, auth, org, public, users};
+use crate::{audit, auth, bank, org, paper, public, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +49,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(org::router())
         .merge(audit::router())
+        .merge(bank::router())
+        .merge(paper::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
