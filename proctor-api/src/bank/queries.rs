@@ -231,7 +231,7 @@ pub struct StatRow {
 /// Active items counted per knowledge point × difficulty × type.
 pub async fn stats(db: &Db, bank_id: i64) -> sqlx::Result<Vec<StatRow>> {
     sqlx::query_as(
-        "SELECT knowledge_point, difficulty, item_type, COUNT(*) AS items, SUM(score_centi) AS score_centi \
+        "SELECT knowledge_point, difficulty, item_type, COUNT(*) AS items, CAST(SUM(score_centi) AS BIGINT) AS score_centi \
          FROM item WHERE bank_id = $1 AND retired = 0 \
          GROUP BY knowledge_point, difficulty, item_type ORDER BY knowledge_point, difficulty, item_type",
     )

@@ -250,12 +250,19 @@ pub const TEMPLATE_HEADER: [&str; 15] = [
     "题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "选项G", "选项H", "答案", "分值", "难度", "鉴定点", "解析/评分标准",
 ];
 
+/// A rich-text field as a cell: text when its only markup is line breaks (so a re-import
+/// reads it back the same), the HTML otherwise.
+fn cell_of(html: &str) -> String {
+    let t = html.replace("<br>", "\n");
+    if t.contains('<') { html.to_owned() } else { plain_text(&t) }
+}
+
 /// One template row for a body (sub-questions get their own rows from the caller).
 pub fn template_row(b: &ItemBody, sub: bool) -> Vec<String> {
     let type_name = if sub { format!("案例子题-{}", b.item_type.zh()) } else { b.item_type.zh().to_owned() };
-    let mut row = vec![type_name, b.stem.clone()];
+    let mut row = vec![type_name, cell_of(&b.stem)];
     for i in 0..8 {
-        row.push(b.options.get(i).cloned().unwrap_or_default());
+        row.push(b.options.get(i).map(|o| cell_of(o)).unwrap_or_default());
     }
     let answer = match b.item_type {
         ItemType::Single | ItemType::Multiple => b.answer.join(""),
@@ -270,18 +277,18 @@ pub fn template_row(b: &ItemBody, sub: bool) -> Vec<String> {
             }
             if !b.reference_answer.is_empty() {
                 s.push('\n');
-                s.push_str(&b.reference_answer);
+                s.push_str(&cell_of(&b.reference_answer));
             }
             s
         }
-        _ => b.reference_answer.clone(),
+        _ => cell_of(&b.reference_answer),
     };
     row.push(answer);
     row.push(centi_text(b.score_centi));
     row.push(if sub { String::new() } else { b.difficulty.to_string() });
     row.push(if sub { String::new() } else { b.knowledge_point.clone() });
     let expl = if b.item_type.is_objective() {
-        plain_text(&b.explanation)
+        cell_of(&b.explanation)
     } else {
         b.rubric
             .iter()

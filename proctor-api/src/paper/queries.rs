@@ -22,7 +22,7 @@ pub struct PaperRow {
 const PAPER_COLS: &str = "p.paper_id, p.bank_id, p.name, p.state, p.form_group, p.form_label, p.blueprint, \
      p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM paper_item pi WHERE pi.paper_id = p.paper_id) AS item_count, \
-     (SELECT COALESCE(SUM(pi.score_centi), 0) FROM paper_item pi WHERE pi.paper_id = p.paper_id) AS total_score_centi";
+     (SELECT CAST(COALESCE(SUM(pi.score_centi), 0) AS BIGINT) FROM paper_item pi WHERE pi.paper_id = p.paper_id) AS total_score_centi";
 
 pub struct NewPaper<'a> {
     pub bank_id: i64,
