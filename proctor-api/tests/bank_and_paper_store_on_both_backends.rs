@@ -2,9 +2,9 @@
 //! versions, assembly with exclusions, manual papers, states, usages and the access log —
 //! run against SQLite and against a real PostgreSQL, so the portable SQL stays portable.
 
-mod common;
 #[path = "fixtures/bank/client.rs"]
 mod client;
+mod common;
 #[path = "fixtures/bank/files.rs"]
 mod files;
 
@@ -32,9 +32,21 @@ async fn story(srv: &TestServer) {
     let total = page["total"].as_i64().unwrap();
     assert!(total >= 1, "{page}");
     let (_, stats) = get(srv, &staff, &format!("/api/banks/{bank}/stats")).await;
-    let sum: i64 = stats.as_array().unwrap().iter().map(|c| c["items"].as_i64().unwrap()).sum();
+    let sum: i64 = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["items"].as_i64().unwrap())
+        .sum();
     assert_eq!(sum, 100);
-    let cell = stats.as_array().unwrap().iter().find(|c| c["item_type"] == "multiple" && c["knowledge_point"] == "1.1.2" && c["difficulty"] == 2).unwrap();
+    let cell = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["item_type"] == "multiple" && c["knowledge_point"] == "1.1.2" && c["difficulty"] == 2
+        })
+        .unwrap();
     assert_eq!(cell["items"].as_i64().unwrap(), total);
 
     // Versions.
@@ -49,29 +61,94 @@ async fn story(srv: &TestServer) {
 
     // Assembly, exclusion of recent papers, manual papers.
     let cells = json!([{"item_type": "single", "count": 10, "score_centi": 100}, {"item_type": "case_analysis", "count": 2, "score_centi": 1000}]);
-    let (s, ab) = send(srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "卷", "cells": cells, "forms": 2})).await;
+    let (s, ab) = send(
+        srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "卷", "cells": cells, "forms": 2}),
+    )
+    .await;
     assert_eq!((s, ab["shared_items"].as_i64()), (201, Some(0)), "{ab}");
     let (s, err) = send(srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "卷", "cells": [{"item_type": "case_analysis", "count": 1, "score_centi": 1000}], "exclude_recent_papers": 2})).await;
-    assert_eq!((s, err["field"].as_str()), (400, Some("cells[0]")), "4 cases, all in the last two papers");
-    let (s, manual) = send(srv, &staff, "POST", "/api/papers", json!({"bank_id": bank, "name": "手工卷", "items": [{"item_id": id, "score_centi": 250}]})).await;
+    assert_eq!(
+        (s, err["field"].as_str()),
+        (400, Some("cells[0]")),
+        "4 cases, all in the last two papers"
+    );
+    let (s, manual) = send(
+        srv,
+        &staff,
+        "POST",
+        "/api/papers",
+        json!({"bank_id": bank, "name": "手工卷", "items": [{"item_id": id, "score_centi": 250}]}),
+    )
+    .await;
     assert_eq!(s, 201);
     let pid = manual["id"].as_i64().unwrap();
-    let (s, p) = send(srv, &staff, "PUT", &format!("/api/papers/{pid}/items"), json!({"items": [{"item_id": id}]})).await;
-    assert_eq!((s, p["total_score_centi"].as_i64()), (200, Some(item["body"]["score_centi"].as_i64().unwrap())));
-    let (_, list) = get(srv, &staff, &format!("/api/papers?bank_id={bank}&state=draft")).await;
+    let (s, p) = send(
+        srv,
+        &staff,
+        "PUT",
+        &format!("/api/papers/{pid}/items"),
+        json!({"items": [{"item_id": id}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, p["total_score_centi"].as_i64()),
+        (200, Some(item["body"]["score_centi"].as_i64().unwrap()))
+    );
+    let (_, list) = get(
+        srv,
+        &staff,
+        &format!("/api/papers?bank_id={bank}&state=draft"),
+    )
+    .await;
     assert_eq!(list.as_array().unwrap().len(), 3);
 
     // States, usage, gate and log.
-    let (s, _) = send(srv, &staff, "POST", &format!("/api/papers/{pid}/state"), json!({"state": "locked"})).await;
+    let (s, _) = send(
+        srv,
+        &staff,
+        "POST",
+        &format!("/api/papers/{pid}/state"),
+        json!({"state": "locked"}),
+    )
+    .await;
     assert_eq!(s, 200);
-    let (s, err) = send(srv, &staff, "PUT", &format!("/api/papers/{pid}/items"), json!({"items": []})).await;
+    let (s, err) = send(
+        srv,
+        &staff,
+        "PUT",
+        &format!("/api/papers/{pid}/items"),
+        json!({"items": []}),
+    )
+    .await;
     assert_eq!((s, err["field"].as_str()), (409, Some("state")));
-    let (_, u) = send(srv, &staff, "POST", &format!("/api/papers/{pid}/usages"), json!({"session_name": "场次", "session_ref": "S-1", "starts_at": "2999-12-31T00:00:00Z"})).await;
-    let (s, _) = get(srv, &candidate, &format!("/api/paper-usages/{}/paper", u["id"])).await;
+    let (_, u) = send(
+        srv,
+        &staff,
+        "POST",
+        &format!("/api/papers/{pid}/usages"),
+        json!({"session_name": "场次", "session_ref": "S-1", "starts_at": "2999-12-31T00:00:00Z"}),
+    )
+    .await;
+    let (s, _) = get(
+        srv,
+        &candidate,
+        &format!("/api/paper-usages/{}/paper", u["id"]),
+    )
+    .await;
     assert_eq!(s, 403);
     let (_, log) = get(srv, &staff, &format!("/api/papers/{pid}/usages")).await;
     assert_eq!(log["usages"][0]["session_ref"], "S-1");
-    assert_eq!((log["accesses"][0]["username"].as_str(), log["accesses"][0]["granted"].as_bool()), (Some("kao.sheng"), Some(false)));
+    assert_eq!(
+        (
+            log["accesses"][0]["username"].as_str(),
+            log["accesses"][0]["granted"].as_bool()
+        ),
+        (Some("kao.sheng"), Some(false))
+    );
 }
 
 #[tokio::test]

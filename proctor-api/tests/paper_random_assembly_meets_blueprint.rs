@@ -3,9 +3,9 @@
 //! bank allows it, recent papers' items can be excluded, and a bank too small for a cell
 //! gets a 400 that names that cell.
 
-mod common;
 #[path = "fixtures/bank/client.rs"]
 mod client;
+mod common;
 #[path = "fixtures/bank/files.rs"]
 mod files;
 
@@ -31,7 +31,10 @@ async fn paper_items(srv: &TestServer, token: &str, id: i64) -> Vec<Value> {
 }
 
 fn ids(items: &[Value]) -> HashSet<i64> {
-    items.iter().map(|i| i["item_id"].as_i64().unwrap()).collect()
+    items
+        .iter()
+        .map(|i| i["item_id"].as_i64().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -52,56 +55,128 @@ async fn random_papers_meet_the_blueprint_exactly() {
         {"item_type": "short_answer", "count": 2, "score_centi": 500},
         {"item_type": "case_analysis", "count": 2, "score_centi": 1000}
     ]);
-    let total: i64 = cells.as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap() * c["score_centi"].as_i64().unwrap()).sum();
+    let total: i64 = cells
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap() * c["score_centi"].as_i64().unwrap())
+        .sum();
     let (s, res) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({
         "bank_id": bank, "name": "2026年第4批 电工四级理论", "cells": cells, "total_score_centi": total, "forms": 2
     })).await;
     assert_eq!(s, 201, "{res}");
     assert_eq!(res["shared_items"], 0);
     let papers = res["papers"].as_array().unwrap();
-    assert_eq!(papers.iter().map(|p| p["name"].as_str().unwrap()).collect::<Vec<_>>(), ["2026年第4批 电工四级理论 A卷", "2026年第4批 电工四级理论 B卷"]);
+    assert_eq!(
+        papers
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "2026年第4批 电工四级理论 A卷",
+            "2026年第4批 电工四级理论 B卷"
+        ]
+    );
     assert_eq!(papers[0]["form_group"], papers[1]["form_group"]);
 
     let mut forms = Vec::new();
     for p in papers {
-        assert_eq!((p["state"].as_str(), p["total_score_centi"].as_i64()), (Some("draft"), Some(total)));
+        assert_eq!(
+            (p["state"].as_str(), p["total_score_centi"].as_i64()),
+            (Some("draft"), Some(total))
+        );
         let items = paper_items(&srv, &staff, p["id"].as_i64().unwrap()).await;
         for cell in cells.as_array().unwrap() {
             let n = items.iter().filter(|e| fills(e, cell)).count() as i64;
-            assert_eq!(n, cell["count"].as_i64().unwrap(), "cell {cell} in {}", p["name"]);
+            assert_eq!(
+                n,
+                cell["count"].as_i64().unwrap(),
+                "cell {cell} in {}",
+                p["name"]
+            );
         }
-        let want: i64 = cells.as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+        let want: i64 = cells
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_i64().unwrap())
+            .sum();
         assert_eq!(items.len() as i64, want);
         // The staff preview carries the answer key.
-        assert!(items.iter().filter(|e| e["body"]["item_type"] == "single").all(|e| e["body"]["answer"].as_array().unwrap().len() == 1));
+        assert!(
+            items
+                .iter()
+                .filter(|e| e["body"]["item_type"] == "single")
+                .all(|e| e["body"]["answer"].as_array().unwrap().len() == 1)
+        );
         forms.push(ids(&items));
     }
     assert!(forms[0].is_disjoint(&forms[1]), "A and B share items");
 
     // Excluding the last two papers: a new paper shares nothing with A or B.
     let small = json!([{"item_type": "multiple", "count": 20, "score_centi": 200}]);
-    let (s, res) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "补考卷", "cells": small, "exclude_recent_papers": 2})).await;
+    let (s, res) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "补考卷", "cells": small, "exclude_recent_papers": 2}),
+    )
+    .await;
     assert_eq!(s, 201, "{res}");
     let c = ids(&paper_items(&srv, &staff, res["papers"][0]["id"].as_i64().unwrap()).await);
     assert!(c.is_disjoint(&forms[0]) && c.is_disjoint(&forms[1]));
     // 45 multiple-choice items; the last two papers (this one and B) used 30: 15 left.
-    let (s, err) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "再考卷", "cells": small, "exclude_recent_papers": 2})).await;
-    assert_eq!((s, err["code"].as_str(), err["field"].as_str()), (400, Some("bank_too_small"), Some("cells[0]")));
-    assert_eq!(err["message"]["zh"], "第 1 格（多选题，每题 2 分）需要 20 道试题，题库只有 15 道可用，另有 30 道因近期试卷已用而排除");
+    let (s, err) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "再考卷", "cells": small, "exclude_recent_papers": 2}),
+    )
+    .await;
+    assert_eq!(
+        (s, err["code"].as_str(), err["field"].as_str()),
+        (400, Some("bank_too_small"), Some("cells[0]"))
+    );
+    assert_eq!(
+        err["message"]["zh"],
+        "第 1 格（多选题，每题 2 分）需要 20 道试题，题库只有 15 道可用，另有 30 道因近期试卷已用而排除"
+    );
 
     // Unsatisfiable: only three singles have knowledge point 2.1.1 and difficulty 2.
     let short = json!([
         {"item_type": "multiple", "count": 2, "score_centi": 200},
         {"item_type": "single", "knowledge_point": "2.1.1", "difficulty": 2, "count": 4, "score_centi": 100}
     ]);
-    let (s, err) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "x", "cells": short})).await;
+    let (s, err) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "x", "cells": short}),
+    )
+    .await;
     assert_eq!((s, err["field"].as_str()), (400, Some("cells[1]")));
-    assert_eq!(err["message"]["zh"], "第 2 格（单选题 × 鉴定点 2.1.1 × 难度 2，每题 1 分）需要 4 道试题，题库只有 3 道可用");
-    assert_eq!(err["message"]["en"], "Cell 2 (single × knowledge point 2.1.1 × difficulty 2) needs 4 items; the bank has only 3 available");
+    assert_eq!(
+        err["message"]["zh"],
+        "第 2 格（单选题 × 鉴定点 2.1.1 × 难度 2，每题 1 分）需要 4 道试题，题库只有 3 道可用"
+    );
+    assert_eq!(
+        err["message"]["en"],
+        "Cell 2 (single × knowledge point 2.1.1 × difficulty 2) needs 4 items; the bank has only 3 available"
+    );
 
     // A/B when the bank cannot keep them apart: 9 theses, 5 per form → one shared.
     let theses = json!([{"item_type": "thesis", "count": 5, "score_centi": 2000}]);
-    let (s, res) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "论文", "cells": theses, "forms": 2})).await;
+    let (s, res) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "论文", "cells": theses, "forms": 2}),
+    )
+    .await;
     assert_eq!(s, 201, "{res}");
     assert_eq!(res["shared_items"], 1);
     let a = ids(&paper_items(&srv, &staff, res["papers"][0]["id"].as_i64().unwrap()).await);
@@ -109,7 +184,14 @@ async fn random_papers_meet_the_blueprint_exactly() {
     assert_eq!((a.len(), b.len(), a.intersection(&b).count()), (5, 5, 1));
 
     // A total that does not match the cells.
-    let (s, err) = send(&srv, &staff, "POST", "/api/papers/assemble", json!({"bank_id": bank, "name": "x", "cells": theses, "total_score_centi": 9000})).await;
+    let (s, err) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "x", "cells": theses, "total_score_centi": 9000}),
+    )
+    .await;
     assert_eq!((s, err["field"].as_str()), (400, Some("total_score_centi")));
     srv.stop().await;
 }

@@ -52,7 +52,11 @@ impl Field {
         let name = head.split('[').next().unwrap_or(head);
         match name {
             "stem" => Field::Stem,
-            "options" => match head.split('[').nth(1).and_then(|n| n.trim_end_matches(']').parse().ok()) {
+            "options" => match head
+                .split('[')
+                .nth(1)
+                .and_then(|n| n.trim_end_matches(']').parse().ok())
+            {
                 Some(i) => Field::Option(i),
                 None => Field::Option(0),
             },
@@ -75,7 +79,11 @@ pub struct FieldError {
 }
 
 fn ferr(field: Field, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
-    FieldError { field, zh: zh.into(), en: en.into() }
+    FieldError {
+        field,
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
 /// Full-width ASCII (Ａ１，：) to half-width, ideographic space to space.
@@ -120,8 +128,12 @@ pub fn parse_letters(s: &str) -> Result<Vec<String>, String> {
 pub fn parse_true_false(s: &str) -> Option<bool> {
     let s = halfwidth(s);
     match s.trim().to_lowercase().as_str() {
-        "对" | "√" | "✓" | "✔" | "正确" | "是" | "t" | "true" | "y" | "yes" | "a" | "1" => Some(true),
-        "错" | "×" | "✗" | "✘" | "x" | "错误" | "否" | "f" | "false" | "n" | "no" | "b" | "0" => Some(false),
+        "对" | "√" | "✓" | "✔" | "正确" | "是" | "t" | "true" | "y" | "yes" | "a" | "1" => {
+            Some(true)
+        }
+        "错" | "×" | "✗" | "✘" | "x" | "错误" | "否" | "f" | "false" | "n" | "no" | "b" | "0" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -138,7 +150,10 @@ pub fn parse_blanks(s: &str) -> Vec<Vec<String>> {
 
 /// `12.5±0.1 kW`, `12.5 (±0.1) kW`, `12.5+-0.1kW`, `220V` → value, tolerance, unit.
 pub fn parse_numeric(s: &str) -> Option<NumericAnswer> {
-    let s = halfwidth(s).replace("+-", "±").replace("+/-", "±").replace(['(', ')'], " ");
+    let s = halfwidth(s)
+        .replace("+-", "±")
+        .replace("+/-", "±")
+        .replace(['(', ')'], " ");
     let s = s.trim();
     let (num, rest) = split_number(s)?;
     let rest = rest.trim_start();
@@ -149,7 +164,11 @@ pub fn parse_numeric(s: &str) -> Option<NumericAnswer> {
         }
         None => (0.0, rest.trim()),
     };
-    Some(NumericAnswer { value: num, tolerance, unit: unit.to_owned() })
+    Some(NumericAnswer {
+        value: num,
+        tolerance,
+        unit: unit.to_owned(),
+    })
 }
 
 fn split_number(s: &str) -> Option<(f64, &str)> {
@@ -167,7 +186,11 @@ pub fn parse_score(s: &str) -> Option<i64> {
     let s = halfwidth(s);
     let s = s.trim().trim_end_matches('分').trim();
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let frac = format!("{frac:0<2}");
@@ -183,7 +206,11 @@ pub fn parse_difficulty(s: &str) -> Option<i64> {
         "中" | "中等" | "一般" => Some(3),
         "较难" => Some(4),
         "难" | "困难" => Some(5),
-        d => d.trim_end_matches(".0").parse().ok().filter(|d| (1..=5).contains(d)),
+        d => d
+            .trim_end_matches(".0")
+            .parse()
+            .ok()
+            .filter(|d| (1..=5).contains(d)),
     }
 }
 
@@ -207,10 +234,20 @@ pub fn parse_rubric(s: &str) -> Vec<RubricRule> {
                     .map(|(i, _)| i);
                 if let Some(c) = start.and_then(|i| parse_score(&p[i..]).map(|c| (c, i))) {
                     points = c.0;
-                    desc = p[..c.1].trim_end_matches(['(', '（', ' ', ',', '，']).trim().to_owned();
+                    desc = p[..c.1]
+                        .trim_end_matches(['(', '（', ' ', ',', '，'])
+                        .trim()
+                        .to_owned();
                 }
             }
-            RubricRule { points_centi: points, description: if desc.is_empty() { line.to_owned() } else { desc } }
+            RubricRule {
+                points_centi: points,
+                description: if desc.is_empty() {
+                    line.to_owned()
+                } else {
+                    desc
+                },
+            }
         })
         .collect()
 }
@@ -218,12 +255,20 @@ pub fn parse_rubric(s: &str) -> Vec<RubricRule> {
 /// Stem cells: HTML passes through (to be sanitised), plain text is escaped.
 fn rich(s: &str) -> String {
     let t = s.trim();
-    if t.contains('<') && t.contains('>') { t.to_owned() } else { text_to_html(t) }
+    if t.contains('<') && t.contains('>') {
+        t.to_owned()
+    } else {
+        text_to_html(t)
+    }
 }
 
 /// Interprets one question. `defaults` supplies score/difficulty when the layout has none
 /// (Word banks often omit them).
-pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>) -> Result<ItemBody, Vec<FieldError>> {
+pub fn build(
+    raw: &RawQuestion,
+    item_type: ItemType,
+    score_default: Option<i64>,
+) -> Result<ItemBody, Vec<FieldError>> {
     let mut errors = Vec::new();
     let score_centi = match (raw.score.trim().is_empty(), score_default) {
         (true, Some(d)) => d,
@@ -232,7 +277,14 @@ pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>)
             0
         }
         (false, _) => parse_score(&raw.score).unwrap_or_else(|| {
-            errors.push(ferr(Field::Score, format!("分值“{}”不是数字（最多两位小数）", raw.score.trim()), format!("Score \"{}\" is not a number with at most 2 decimals", raw.score.trim())));
+            errors.push(ferr(
+                Field::Score,
+                format!("分值“{}”不是数字（最多两位小数）", raw.score.trim()),
+                format!(
+                    "Score \"{}\" is not a number with at most 2 decimals",
+                    raw.score.trim()
+                ),
+            ));
             0
         }),
     };
@@ -240,7 +292,17 @@ pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>)
         3
     } else {
         parse_difficulty(&raw.difficulty).unwrap_or_else(|| {
-            errors.push(ferr(Field::Difficulty, format!("难度“{}”须为 1–5 或 易/较易/中/较难/难", raw.difficulty.trim()), format!("Difficulty \"{}\" must be 1–5 or 易/较易/中/较难/难", raw.difficulty.trim())));
+            errors.push(ferr(
+                Field::Difficulty,
+                format!(
+                    "难度“{}”须为 1–5 或 易/较易/中/较难/难",
+                    raw.difficulty.trim()
+                ),
+                format!(
+                    "Difficulty \"{}\" must be 1–5 or 易/较易/中/较难/难",
+                    raw.difficulty.trim()
+                ),
+            ));
             0
         })
     };
@@ -277,7 +339,11 @@ pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>)
             } else {
                 match parse_letters(&answer_text) {
                     Ok(l) => body.answer = l,
-                    Err(bad) => errors.push(ferr(Field::Answer, format!("答案“{answer_text}”含无法识别的字符“{bad}”，应为 A–H"), format!("Answer \"{answer_text}\" has \"{bad}\", expected letters A–H"))),
+                    Err(bad) => errors.push(ferr(
+                        Field::Answer,
+                        format!("答案“{answer_text}”含无法识别的字符“{bad}”，应为 A–H"),
+                        format!("Answer \"{answer_text}\" has \"{bad}\", expected letters A–H"),
+                    )),
                 }
             }
         }
@@ -286,7 +352,11 @@ pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>)
             match parse_true_false(&answer_text) {
                 Some(v) => body.answer = vec![v.to_string()],
                 None if answer_text.is_empty() => errors.push(missing_answer()),
-                None => errors.push(ferr(Field::Answer, format!("判断题答案“{answer_text}”应为 对/错/√/×"), format!("True/false answer \"{answer_text}\" must be 对/错/√/×"))),
+                None => errors.push(ferr(
+                    Field::Answer,
+                    format!("判断题答案“{answer_text}”应为 对/错/√/×"),
+                    format!("True/false answer \"{answer_text}\" must be 对/错/√/×"),
+                )),
             }
         }
         ItemType::FillBlank => {
@@ -304,29 +374,50 @@ pub fn build(raw: &RawQuestion, item_type: ItemType, score_default: Option<i64>)
             match parse_numeric(first) {
                 Some(n) => body.numeric = Some(n),
                 None if first.trim().is_empty() => errors.push(missing_answer()),
-                None => errors.push(ferr(Field::Answer, format!("计算题答案“{}”应为数值，如 12.5±0.1 kW", first.trim()), format!("Calculation answer \"{}\" must be a number such as 12.5±0.1 kW", first.trim()))),
+                None => errors.push(ferr(
+                    Field::Answer,
+                    format!("计算题答案“{}”应为数值，如 12.5±0.1 kW", first.trim()),
+                    format!(
+                        "Calculation answer \"{}\" must be a number such as 12.5±0.1 kW",
+                        first.trim()
+                    ),
+                )),
             }
             if let Some(work) = lines.next() {
                 body.reference_answer = rich(work);
             }
         }
-        ItemType::ShortAnswer | ItemType::Essay | ItemType::Flowchart | ItemType::Thesis | ItemType::CaseAnalysis => {
+        ItemType::ShortAnswer
+        | ItemType::Essay
+        | ItemType::Flowchart
+        | ItemType::Thesis
+        | ItemType::CaseAnalysis => {
             body.reference_answer = rich(&raw.answer);
             body.rubric = parse_rubric(&raw.explanation);
         }
     }
     if !matches!(item_type, ItemType::Single | ItemType::Multiple) {
         if let Some(i) = options.iter().position(|o| !o.is_empty()) {
-            errors.push(ferr(Field::Option(i), format!("{}不应有选项", item_type.zh()), format!("A {} has no options", item_type.as_str())));
+            errors.push(ferr(
+                Field::Option(i),
+                format!("{}不应有选项", item_type.zh()),
+                format!("A {} has no options", item_type.as_str()),
+            ));
         }
     }
-    if errors.is_empty() { Ok(body) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(body)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a complete body and reports its broken rules against the raw fields.
 pub fn check(body: &mut ItemBody) -> Result<(), Vec<FieldError>> {
     body.normalize_and_check().map_err(|errs| {
-        errs.into_iter().map(|e| ferr(Field::from_body_path(&e.field), e.zh, e.en)).collect()
+        errs.into_iter()
+            .map(|e| ferr(Field::from_body_path(&e.field), e.zh, e.en))
+            .collect()
     })
 }
 
@@ -349,11 +440,23 @@ mod tests {
         assert_eq!((n.value, n.tolerance, n.unit.as_str()), (12.5, 0.1, "kW"));
         let n = parse_numeric("220V").unwrap();
         assert_eq!((n.value, n.tolerance, n.unit.as_str()), (220.0, 0.0, "V"));
-        assert_eq!(parse_blanks("欧姆｜Ω；安培"), vec![vec!["欧姆", "Ω"], vec!["安培"]]);
+        assert_eq!(
+            parse_blanks("欧姆｜Ω；安培"),
+            vec![vec!["欧姆", "Ω"], vec!["安培"]]
+        );
         let r = parse_rubric("答出接地要求（2分）\n说明顺序 1.5分");
-        assert_eq!((r[0].points_centi, r[0].description.as_str()), (200, "答出接地要求"));
-        assert_eq!((r[1].points_centi, r[1].description.as_str()), (150, "说明顺序"));
-        assert_eq!(parse_type("案例子题-单选题"), Some((ItemType::Single, true)));
+        assert_eq!(
+            (r[0].points_centi, r[0].description.as_str()),
+            (200, "答出接地要求")
+        );
+        assert_eq!(
+            (r[1].points_centi, r[1].description.as_str()),
+            (150, "说明顺序")
+        );
+        assert_eq!(
+            parse_type("案例子题-单选题"),
+            Some((ItemType::Single, true))
+        );
         assert_eq!(parse_type("单项选择题"), Some((ItemType::Single, false)));
     }
 }

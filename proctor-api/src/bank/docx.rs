@@ -25,7 +25,10 @@ use super::item::{ItemType, LETTERS};
 pub fn paragraphs(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let mut xml = String::new();
-    zip.by_name("word/document.xml").map_err(|e| e.to_string())?.read_to_string(&mut xml).map_err(|e| e.to_string())?;
+    zip.by_name("word/document.xml")
+        .map_err(|e| e.to_string())?
+        .read_to_string(&mut xml)
+        .map_err(|e| e.to_string())?;
     let mut reader = Reader::from_str(&xml);
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -101,7 +104,8 @@ fn numbered(line: &str) -> Option<&str> {
         return None;
     }
     let rest = &line[digits..];
-    rest.strip_prefix(['.', '、', ')', ' ']).map(str::trim_start)
+    rest.strip_prefix(['.', '、', ')', ' '])
+        .map(str::trim_start)
 }
 
 /// `B. 选项` → (1, "选项").
@@ -110,7 +114,8 @@ fn option(line: &str) -> Option<(usize, &str)> {
     let c = chars.next()?.to_ascii_uppercase();
     let i = LETTERS.iter().position(|l| l.starts_with(c))?;
     let rest = chars.as_str();
-    rest.strip_prefix(['.', '、', ')', ' ']).map(|r| (i, r.trim_start()))
+    rest.strip_prefix(['.', '、', ')', ' '])
+        .map(|r| (i, r.trim_start()))
 }
 
 fn heading_type(line: &str) -> Option<ItemType> {
@@ -119,8 +124,13 @@ fn heading_type(line: &str) -> Option<ItemType> {
     if !NUMS.contains(first) {
         return None;
     }
-    let rest = line.trim_start_matches(|c| NUMS.contains(c)).trim_start_matches(['、', '.', ' ']);
-    let name: String = rest.chars().take_while(|c| !matches!(c, '(' | '（' | ' ' | ':' | '：')).collect();
+    let rest = line
+        .trim_start_matches(|c| NUMS.contains(c))
+        .trim_start_matches(['、', '.', ' ']);
+    let name: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, '(' | '（' | ' ' | ':' | '：'))
+        .collect();
     ItemType::from_name(&name)
 }
 
@@ -139,12 +149,22 @@ pub fn parse(bytes: &[u8]) -> Parsed {
         Err(_) => {
             return Parsed {
                 items: Vec::new(),
-                errors: vec![RowError { row: 0, column: None, column_name: String::new(), zh: "无法读取 Word 文件（须为 .docx）".into(), en: "Cannot read the Word file (it must be .docx)".into() }],
+                errors: vec![RowError {
+                    row: 0,
+                    column: None,
+                    column_name: String::new(),
+                    zh: "无法读取 Word 文件（须为 .docx）".into(),
+                    en: "Cannot read the Word file (it must be .docx)".into(),
+                }],
                 rows: 0,
             };
         }
     };
-    let mut out = Parsed { items: Vec::new(), errors: Vec::new(), rows: 0 };
+    let mut out = Parsed {
+        items: Vec::new(),
+        errors: Vec::new(),
+        rows: 0,
+    };
     let mut section: Option<ItemType> = None;
     let mut open: Option<Open> = None;
     for (i, para) in paras.iter().enumerate() {
@@ -169,7 +189,11 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             open = Some(Open {
                 line: line_no,
                 item_type: t,
-                raw: RawQuestion { stem: stem.to_owned(), options: vec![String::new(); 8], ..Default::default() },
+                raw: RawQuestion {
+                    stem: stem.to_owned(),
+                    options: vec![String::new(); 8],
+                    ..Default::default()
+                },
                 lines: vec![(Field::Stem, line_no)],
                 last: Field::Stem,
             });
@@ -192,15 +216,25 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             q.last = f;
             continue;
         }
-        if let Some((k, text)) = option(line).filter(|_| matches!(q.last, Field::Stem | Field::Option(_))) {
+        if let Some((k, text)) =
+            option(line).filter(|_| matches!(q.last, Field::Stem | Field::Option(_)))
+        {
             let expected = q.raw.options.iter().position(String::is_empty).unwrap_or(8);
             if k != expected {
                 out.errors.push(RowError {
                     row: line_no,
                     column: None,
                     column_name: Field::Option(k).zh(),
-                    zh: format!("选项{}出现在选项{}之前", LETTERS[k], LETTERS[expected.min(7)]),
-                    en: format!("Option {} comes before option {}", LETTERS[k], LETTERS[expected.min(7)]),
+                    zh: format!(
+                        "选项{}出现在选项{}之前",
+                        LETTERS[k],
+                        LETTERS[expected.min(7)]
+                    ),
+                    en: format!(
+                        "Option {} comes before option {}",
+                        LETTERS[k],
+                        LETTERS[expected.min(7)]
+                    ),
                 });
             }
             q.raw.options[k] = text.to_owned();
@@ -224,23 +258,51 @@ pub fn parse(bytes: &[u8]) -> Parsed {
 
 fn finish(q: Option<Open>, out: &mut Parsed) {
     let Some(q) = q else { return };
-    let line_of = |f: Field| q.lines.iter().rev().find(|(g, _)| *g == f).map(|(_, l)| *l).unwrap_or(q.line);
+    let line_of = |f: Field| {
+        q.lines
+            .iter()
+            .rev()
+            .find(|(g, _)| *g == f)
+            .map(|(_, l)| *l)
+            .unwrap_or(q.line)
+    };
     let err = |out: &mut Parsed, f: Field, zh: String, en: String| {
-        out.errors.push(RowError { row: line_of(f), column: None, column_name: f.zh(), zh, en });
+        out.errors.push(RowError {
+            row: line_of(f),
+            column: None,
+            column_name: f.zh(),
+            zh,
+            en,
+        });
     };
     let Some(t) = q.item_type else {
-        err(out, Field::Type, "无法确定题型（缺少“一、单项选择题”之类的标题或【单选题】标记）".into(), "Unknown item type (no section heading such as 一、单项选择题 and no 【单选题】 mark)".into());
+        err(
+            out,
+            Field::Type,
+            "无法确定题型（缺少“一、单项选择题”之类的标题或【单选题】标记）".into(),
+            "Unknown item type (no section heading such as 一、单项选择题 and no 【单选题】 mark)"
+                .into(),
+        );
         return;
     };
     if t == ItemType::CaseAnalysis {
-        err(out, Field::Type, "案例分析题请用 Excel 模板导入".into(), "Import case analyses with the Excel template".into());
+        err(
+            out,
+            Field::Type,
+            "案例分析题请用 Excel 模板导入".into(),
+            "Import case analyses with the Excel template".into(),
+        );
         return;
     }
     match cells::build(&q.raw, t, Some(100)) {
         Ok(mut body) => match cells::check(&mut body) {
             Ok(()) => {
                 let content_hash = body.content_hash();
-                out.items.push(ParsedItem { row: q.line, body, content_hash });
+                out.items.push(ParsedItem {
+                    row: q.line,
+                    body,
+                    content_hash,
+                });
             }
             Err(errs) => errs.into_iter().for_each(|e| err(out, e.field, e.zh, e.en)),
         },

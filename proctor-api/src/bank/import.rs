@@ -81,7 +81,11 @@ struct Stored {
 
 fn detect(bytes: &[u8]) -> Option<&'static str> {
     let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
-    let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect();
     if names.iter().any(|n| n == "xl/workbook.xml") {
         Some("xlsx")
     } else if names.iter().any(|n| n == "word/document.xml") {
@@ -92,21 +96,47 @@ fn detect(bytes: &[u8]) -> Option<&'static str> {
 }
 
 async fn preview(state: &AppState, imp: &queries::ImportRow) -> ApiResult<ImportPreview> {
-    let stored: Stored = serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
-    let errors: Vec<RowError> = serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
-    let existing: HashSet<String> = queries::hashes(&state.db, imp.bank_id).await?.into_iter().collect();
-    let already = if imp.status == "preview" { stored.items.iter().filter(|i| existing.contains(&i.content_hash)).count() } else { 0 };
+    let stored: Stored =
+        serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let errors: Vec<RowError> =
+        serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let existing: HashSet<String> = queries::hashes(&state.db, imp.bank_id)
+        .await?
+        .into_iter()
+        .collect();
+    let already = if imp.status == "preview" {
+        stored
+            .items
+            .iter()
+            .filter(|i| existing.contains(&i.content_hash))
+            .count()
+    } else {
+        0
+    };
     Ok(ImportPreview {
         id: imp.bank_import_id,
         bank_id: imp.bank_id,
         format: imp.format.clone(),
         status: imp.status.clone(),
         valid_items: stored.items.len(),
-        new_items: if imp.status == "preview" { stored.items.len() - already } else { imp.created_count as usize },
-        already_in_bank: if imp.status == "preview" { already } else { imp.duplicate_count as usize },
+        new_items: if imp.status == "preview" {
+            stored.items.len() - already
+        } else {
+            imp.created_count as usize
+        },
+        already_in_bank: if imp.status == "preview" {
+            already
+        } else {
+            imp.duplicate_count as usize
+        },
         repeated_in_file: stored.repeated_in_file,
         errors,
-        sample: stored.items.iter().take(10).map(|i| i.body.clone()).collect(),
+        sample: stored
+            .items
+            .iter()
+            .take(10)
+            .map(|i| i.body.clone())
+            .collect(),
         created_count: imp.created_count,
         duplicate_count: imp.duplicate_count,
     })
@@ -125,7 +155,9 @@ pub async fn create_import(
     Path(bank_id): Path<i64>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportPreview>)> {
-    queries::bank_by_id(&state.db, bank_id).await?.ok_or(ApiError::NotFound("bank"))?;
+    queries::bank_by_id(&state.db, bank_id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     let Some(format) = detect(&body) else {
         return Err(ApiError::invalid_code(
             "file",
@@ -135,13 +167,26 @@ pub async fn create_import(
         ));
     };
     let bytes = body.clone();
-    let parsed = tokio::task::spawn_blocking(move || if format == "xlsx" { xlsx::parse(&bytes) } else { docx::parse(&bytes) })
-        .await
-        .map_err(|e| anyhow::anyhow!("parse task: {e}"))?;
+    let parsed = tokio::task::spawn_blocking(move || {
+        if format == "xlsx" {
+            xlsx::parse(&bytes)
+        } else {
+            docx::parse(&bytes)
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("parse task: {e}"))?;
     let mut seen = HashSet::new();
     let total = parsed.items.len();
-    let items: Vec<ParsedItem> = parsed.items.into_iter().filter(|i| seen.insert(i.content_hash.clone())).collect();
-    let stored = Stored { repeated_in_file: total - items.len(), items };
+    let items: Vec<ParsedItem> = parsed
+        .items
+        .into_iter()
+        .filter(|i| seen.insert(i.content_hash.clone()))
+        .collect();
+    let stored = Stored {
+        repeated_in_file: total - items.len(),
+        items,
+    };
     let mut errors = parsed.errors;
     errors.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     let sha = hex::encode(Sha256::digest(&body));
@@ -155,15 +200,23 @@ pub async fn create_import(
         user.account_id,
     )
     .await?;
-    let imp = queries::import_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("import"))?;
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
     Ok((StatusCode::CREATED, Json(preview(&state, &imp).await?)))
 }
 
 /// The preview (or, once confirmed, the outcome) of an import.
 #[utoipa::path(get, path = "/api/imports/{id}", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, body = ImportPreview)), security(("bearer" = [])))]
-pub async fn get_import(_staff: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ImportPreview>> {
-    let imp = queries::import_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("import"))?;
+pub async fn get_import(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ImportPreview>> {
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
     Ok(Json(preview(&state, &imp).await?))
 }
 
@@ -172,20 +225,44 @@ pub async fn get_import(_staff: Staff, State(state): State<AppState>, Path(id): 
 #[utoipa::path(post, path = "/api/imports/{id}/confirm", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, body = ImportPreview), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn confirm_import(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ImportPreview>> {
-    let imp = queries::import_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("import"))?;
-    let errors: Vec<RowError> = serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+pub async fn confirm_import(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ImportPreview>> {
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
+    let errors: Vec<RowError> =
+        serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
     if !errors.is_empty() {
         return Err(ApiError::conflict(
             Some("errors"),
-            format!("文件有 {} 处错误，未导入任何试题；请改正后重新上传", errors.len()),
-            format!("The file has {} errors; nothing was imported. Fix them and upload again", errors.len()),
+            format!(
+                "文件有 {} 处错误，未导入任何试题；请改正后重新上传",
+                errors.len()
+            ),
+            format!(
+                "The file has {} errors; nothing was imported. Fix them and upload again",
+                errors.len()
+            ),
         ));
     }
-    let stored: Stored = serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
-    let items: Vec<(ItemBody, String)> = stored.items.into_iter().map(|i| (i.body, i.content_hash)).collect();
-    let Some((created, dup)) = queries::confirm_import(&state.db, &imp, &items, user.account_id).await? else {
-        return Err(ApiError::conflict(Some("status"), "该导入已确认过", "This import was confirmed already"));
+    let stored: Stored =
+        serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let items: Vec<(ItemBody, String)> = stored
+        .items
+        .into_iter()
+        .map(|i| (i.body, i.content_hash))
+        .collect();
+    let Some((created, dup)) =
+        queries::confirm_import(&state.db, &imp, &items, user.account_id).await?
+    else {
+        return Err(ApiError::conflict(
+            Some("status"),
+            "该导入已确认过",
+            "This import was confirmed already",
+        ));
     };
     audit::record(
         &state.db,
@@ -196,6 +273,8 @@ pub async fn confirm_import(Staff(user): Staff, State(state): State<AppState>, P
         serde_json::json!({"import_id": id, "format": imp.format, "file_sha256": imp.file_sha256, "created": created, "skipped_existing": dup}),
     )
     .await?;
-    let imp = queries::import_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("import"))?;
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
     Ok(Json(preview(&state, &imp).await?))
 }

@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 /// The question types of MISSION R7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     Single,
@@ -97,7 +99,11 @@ impl ItemType {
     pub fn is_objective(self) -> bool {
         matches!(
             self,
-            ItemType::Single | ItemType::Multiple | ItemType::TrueFalse | ItemType::FillBlank | ItemType::Calculation
+            ItemType::Single
+                | ItemType::Multiple
+                | ItemType::TrueFalse
+                | ItemType::FillBlank
+                | ItemType::Calculation
         )
     }
 }
@@ -174,7 +180,11 @@ pub struct BodyError {
 }
 
 fn err(field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> BodyError {
-    BodyError { field: field.into(), zh: zh.into(), en: en.into() }
+    BodyError {
+        field: field.into(),
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
 pub const LETTERS: [&str; 8] = ["A", "B", "C", "D", "E", "F", "G", "H"];
@@ -186,7 +196,11 @@ impl ItemBody {
         let mut errors = Vec::new();
         self.normalize();
         self.check("", true, &mut errors);
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     fn normalize(&mut self) {
@@ -230,75 +244,169 @@ impl ItemBody {
             e.push(err(f("stem"), "题干不能为空", "The stem is empty"));
         }
         if self.score_centi <= 0 || self.score_centi > 100_000 {
-            e.push(err(f("score_centi"), "分值须大于 0 且不超过 1000 分", "The score must be above 0 and at most 1000"));
+            e.push(err(
+                f("score_centi"),
+                "分值须大于 0 且不超过 1000 分",
+                "The score must be above 0 and at most 1000",
+            ));
         }
         if top {
             if !(1..=5).contains(&self.difficulty) {
-                e.push(err(f("difficulty"), "难度须为 1–5", "Difficulty must be 1–5"));
+                e.push(err(
+                    f("difficulty"),
+                    "难度须为 1–5",
+                    "Difficulty must be 1–5",
+                ));
             }
             if self.knowledge_point.chars().count() > 64 {
-                e.push(err(f("knowledge_point"), "鉴定点代码最长 64 个字符", "The knowledge point code is at most 64 characters"));
+                e.push(err(
+                    f("knowledge_point"),
+                    "鉴定点代码最长 64 个字符",
+                    "The knowledge point code is at most 64 characters",
+                ));
             }
         }
         let choice = matches!(t, ItemType::Single | ItemType::Multiple);
         if choice {
             if !(2..=8).contains(&self.options.len()) {
-                e.push(err(f("options"), "选择题须有 2–8 个选项", "A choice item needs 2–8 options"));
+                e.push(err(
+                    f("options"),
+                    "选择题须有 2–8 个选项",
+                    "A choice item needs 2–8 options",
+                ));
             }
             for (i, o) in self.options.iter().enumerate() {
                 if plain_text(o).trim().is_empty() && !o.contains("<img") {
-                    e.push(err(f(&format!("options[{i}]")), format!("选项{}为空", LETTERS[i.min(7)]), format!("Option {} is empty", LETTERS[i.min(7)])));
+                    e.push(err(
+                        f(&format!("options[{i}]")),
+                        format!("选项{}为空", LETTERS[i.min(7)]),
+                        format!("Option {} is empty", LETTERS[i.min(7)]),
+                    ));
                 }
             }
             let valid = &LETTERS[..self.options.len().min(8)];
             if let Some(bad) = self.answer.iter().find(|a| !valid.contains(&a.as_str())) {
-                e.push(err(f("answer"), format!("答案 {bad} 不是已有选项"), format!("Answer {bad} is not one of the options")));
+                e.push(err(
+                    f("answer"),
+                    format!("答案 {bad} 不是已有选项"),
+                    format!("Answer {bad} is not one of the options"),
+                ));
             } else if t == ItemType::Single && self.answer.len() != 1 {
-                e.push(err(f("answer"), "单选题须有且仅有一个答案", "A single-choice item needs exactly one answer"));
+                e.push(err(
+                    f("answer"),
+                    "单选题须有且仅有一个答案",
+                    "A single-choice item needs exactly one answer",
+                ));
             } else if t == ItemType::Multiple && self.answer.len() < 2 {
-                e.push(err(f("answer"), "多选题须有至少两个答案", "A multiple-choice item needs at least two answers"));
+                e.push(err(
+                    f("answer"),
+                    "多选题须有至少两个答案",
+                    "A multiple-choice item needs at least two answers",
+                ));
             }
         } else if !self.options.is_empty() {
-            e.push(err(f("options"), "只有选择题有选项", "Only choice items have options"));
+            e.push(err(
+                f("options"),
+                "只有选择题有选项",
+                "Only choice items have options",
+            ));
         }
         if t == ItemType::TrueFalse && !(self.answer == ["true"] || self.answer == ["false"]) {
-            e.push(err(f("answer"), "判断题答案须为 对 或 错", "A true/false answer must be true or false"));
+            e.push(err(
+                f("answer"),
+                "判断题答案须为 对 或 错",
+                "A true/false answer must be true or false",
+            ));
         }
         if !choice && t != ItemType::TrueFalse && !self.answer.is_empty() {
-            e.push(err(f("answer"), "该题型的答案不用 answer 字段", "This type does not use the answer field"));
+            e.push(err(
+                f("answer"),
+                "该题型的答案不用 answer 字段",
+                "This type does not use the answer field",
+            ));
         }
         if t == ItemType::FillBlank {
             if self.blanks.is_empty() {
-                e.push(err(f("blanks"), "填空题须至少有一个空的答案", "A fill-in-the-blank item needs at least one blank"));
+                e.push(err(
+                    f("blanks"),
+                    "填空题须至少有一个空的答案",
+                    "A fill-in-the-blank item needs at least one blank",
+                ));
             }
             for (i, b) in self.blanks.iter().enumerate() {
                 if b.is_empty() || b.iter().any(|a| a.is_empty()) {
-                    e.push(err(f(&format!("blanks[{i}]")), format!("第 {} 空的答案为空", i + 1), format!("Blank {} has an empty answer", i + 1)));
+                    e.push(err(
+                        f(&format!("blanks[{i}]")),
+                        format!("第 {} 空的答案为空", i + 1),
+                        format!("Blank {} has an empty answer", i + 1),
+                    ));
                 }
             }
         } else if !self.blanks.is_empty() {
-            e.push(err(f("blanks"), "只有填空题有空", "Only fill-in-the-blank items have blanks"));
+            e.push(err(
+                f("blanks"),
+                "只有填空题有空",
+                "Only fill-in-the-blank items have blanks",
+            ));
         }
         match (&self.numeric, t == ItemType::Calculation) {
-            (None, true) => e.push(err(f("numeric"), "计算题须有数值答案", "A calculation item needs a numeric answer")),
-            (Some(n), true) if !n.value.is_finite() || !n.tolerance.is_finite() || n.tolerance < 0.0 => {
-                e.push(err(f("numeric"), "数值答案或误差不正确", "The numeric answer or tolerance is not valid"))
+            (None, true) => e.push(err(
+                f("numeric"),
+                "计算题须有数值答案",
+                "A calculation item needs a numeric answer",
+            )),
+            (Some(n), true)
+                if !n.value.is_finite() || !n.tolerance.is_finite() || n.tolerance < 0.0 =>
+            {
+                e.push(err(
+                    f("numeric"),
+                    "数值答案或误差不正确",
+                    "The numeric answer or tolerance is not valid",
+                ))
             }
-            (Some(_), false) => e.push(err(f("numeric"), "只有计算题有数值答案", "Only calculation items have a numeric answer")),
+            (Some(_), false) => e.push(err(
+                f("numeric"),
+                "只有计算题有数值答案",
+                "Only calculation items have a numeric answer",
+            )),
             _ => {}
         }
         let subjective = !t.is_objective() && t != ItemType::CaseAnalysis;
-        if subjective && self.rubric.is_empty() && plain_text(&self.reference_answer).trim().is_empty() {
-            e.push(err(f("rubric"), "主观题须有评分标准或参考答案", "A subjective item needs a rubric or a reference answer"));
+        if subjective
+            && self.rubric.is_empty()
+            && plain_text(&self.reference_answer).trim().is_empty()
+        {
+            e.push(err(
+                f("rubric"),
+                "主观题须有评分标准或参考答案",
+                "A subjective item needs a rubric or a reference answer",
+            ));
         }
-        if let Some((i, _)) = self.rubric.iter().enumerate().find(|(_, r)| r.description.is_empty() || r.points_centi < 0) {
-            e.push(err(f(&format!("rubric[{i}]")), "评分标准条目须有说明且分值不为负", "A rubric rule needs a description and non-negative points"));
+        if let Some((i, _)) = self
+            .rubric
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.description.is_empty() || r.points_centi < 0)
+        {
+            e.push(err(
+                f(&format!("rubric[{i}]")),
+                "评分标准条目须有说明且分值不为负",
+                "A rubric rule needs a description and non-negative points",
+            ));
         }
         if t == ItemType::CaseAnalysis {
             if !top {
-                e.push(err(f("item_type"), "案例分析题不能嵌套", "Case analyses cannot be nested"));
+                e.push(err(
+                    f("item_type"),
+                    "案例分析题不能嵌套",
+                    "Case analyses cannot be nested",
+                ));
             } else if self.sub_questions.is_empty() {
-                e.push(err(f("sub_questions"), "案例分析题须有小题", "A case analysis needs sub-questions"));
+                e.push(err(
+                    f("sub_questions"),
+                    "案例分析题须有小题",
+                    "A case analysis needs sub-questions",
+                ));
             } else {
                 for (i, s) in self.sub_questions.iter().enumerate() {
                     s.check(&format!("{at}sub_questions[{i}]."), false, e);
@@ -308,12 +416,19 @@ impl ItemBody {
                     e.push(err(
                         f("score_centi"),
                         format!("案例分析题分值须等于小题分值之和 {}", centi_text(sum)),
-                        format!("A case analysis scores the sum of its sub-questions, {}", centi_text(sum)),
+                        format!(
+                            "A case analysis scores the sum of its sub-questions, {}",
+                            centi_text(sum)
+                        ),
                     ));
                 }
             }
         } else if !self.sub_questions.is_empty() {
-            e.push(err(f("sub_questions"), "只有案例分析题有小题", "Only case analyses have sub-questions"));
+            e.push(err(
+                f("sub_questions"),
+                "只有案例分析题有小题",
+                "Only case analyses have sub-questions",
+            ));
         }
     }
 
@@ -331,9 +446,17 @@ impl ItemBody {
             stem: self.stem.clone(),
             options: self.options.clone(),
             blank_count: self.blanks.len(),
-            unit: self.numeric.as_ref().map(|n| n.unit.clone()).filter(|u| !u.is_empty()),
+            unit: self
+                .numeric
+                .as_ref()
+                .map(|n| n.unit.clone())
+                .filter(|u| !u.is_empty()),
             score_centi: self.score_centi,
-            sub_questions: self.sub_questions.iter().map(ItemBody::for_candidate).collect(),
+            sub_questions: self
+                .sub_questions
+                .iter()
+                .map(ItemBody::for_candidate)
+                .collect(),
         }
     }
 }
@@ -372,16 +495,30 @@ pub fn plain_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 /// Plain text as safe HTML (line breaks kept).
 pub fn text_to_html(text: &str) -> String {
-    let t = text.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let t = text
+        .trim()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     t.replace("\r\n", "\n").replace('\n', "<br>")
 }
 
 /// `250` → `2.5`.
 pub fn centi_text(c: i64) -> String {
-    if c % 100 == 0 { format!("{}", c / 100) } else { format!("{:.2}", c as f64 / 100.0).trim_end_matches('0').to_owned() }
+    if c % 100 == 0 {
+        format!("{}", c / 100)
+    } else {
+        format!("{:.2}", c as f64 / 100.0)
+            .trim_end_matches('0')
+            .to_owned()
+    }
 }

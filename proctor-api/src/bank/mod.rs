@@ -37,7 +37,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_bank))
         .routes(routes!(import::get_import))
         .routes(routes!(import::confirm_import))
-        .merge(OpenApiRouter::new().routes(routes!(import::create_import)).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(import::create_import))
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -97,30 +101,82 @@ pub struct CreateBank {
 /// All banks.
 #[utoipa::path(get, path = "/api/banks", tag = "bank", responses((status = 200, body = [Bank])), security(("bearer" = [])))]
 async fn list_banks(_staff: Staff, State(state): State<AppState>) -> ApiResult<Json<Vec<Bank>>> {
-    Ok(Json(queries::list_banks(&state.db).await?.into_iter().map(Bank::from).collect()))
+    Ok(Json(
+        queries::list_banks(&state.db)
+            .await?
+            .into_iter()
+            .map(Bank::from)
+            .collect(),
+    ))
 }
 
 /// Create a bank for an occupation, level and kind (409 if it exists).
 #[utoipa::path(post, path = "/api/banks", tag = "bank", request_body = CreateBank,
     responses((status = 201, body = Bank), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn create_bank(Staff(user): Staff, State(state): State<AppState>, Json(req): Json<CreateBank>) -> ApiResult<(StatusCode, Json<Bank>)> {
+async fn create_bank(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Json(req): Json<CreateBank>,
+) -> ApiResult<(StatusCode, Json<Bank>)> {
     let code = req.occupation_code.trim();
-    if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-        return Err(ApiError::invalid("occupation_code", "职业编码须为 1–32 位字母、数字、- 或 .", "Occupation code: 1–32 letters, digits, - or ."));
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        return Err(ApiError::invalid(
+            "occupation_code",
+            "职业编码须为 1–32 位字母、数字、- 或 .",
+            "Occupation code: 1–32 letters, digits, - or .",
+        ));
     }
     if req.occupation_name.trim().is_empty() || req.occupation_name.chars().count() > 100 {
-        return Err(ApiError::invalid("occupation_name", "职业名称须为 1–100 个字符", "Occupation name: 1–100 characters"));
+        return Err(ApiError::invalid(
+            "occupation_name",
+            "职业名称须为 1–100 个字符",
+            "Occupation name: 1–100 characters",
+        ));
     }
     if !(1..=5).contains(&req.level) {
-        return Err(ApiError::invalid("level", "等级须为 1–5", "Level must be 1–5"));
+        return Err(ApiError::invalid(
+            "level",
+            "等级须为 1–5",
+            "Level must be 1–5",
+        ));
     }
     let existing = queries::list_banks(&state.db).await?;
-    if existing.iter().any(|b| b.occupation_code == code && b.level == req.level && b.kind == req.kind.as_str()) {
-        return Err(ApiError::conflict(Some("occupation_code"), "该职业、等级和类别的题库已存在", "A bank for this occupation, level and kind exists"));
+    if existing
+        .iter()
+        .any(|b| b.occupation_code == code && b.level == req.level && b.kind == req.kind.as_str())
+    {
+        return Err(ApiError::conflict(
+            Some("occupation_code"),
+            "该职业、等级和类别的题库已存在",
+            "A bank for this occupation, level and kind exists",
+        ));
     }
-    let id = queries::insert_bank(&state.db, code, req.occupation_name.trim(), req.level, req.kind.as_str(), user.account_id).await?;
-    audit::record(&state.db, Some(&user), "bank.create", "bank", Some(&id.to_string()), serde_json::json!({"occupation_code": code, "level": req.level, "kind": req.kind.as_str()})).await?;
-    let row = queries::bank_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("bank"))?;
+    let id = queries::insert_bank(
+        &state.db,
+        code,
+        req.occupation_name.trim(),
+        req.level,
+        req.kind.as_str(),
+        user.account_id,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "bank.create",
+        "bank",
+        Some(&id.to_string()),
+        serde_json::json!({"occupation_code": code, "level": req.level, "kind": req.kind.as_str()}),
+    )
+    .await?;
+    let row = queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -139,7 +195,9 @@ pub struct Item {
 }
 
 fn to_item(r: queries::ItemRow) -> ApiResult<Item> {
-    let body = r.body().map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
+    let body = r
+        .body()
+        .map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
     Ok(Item {
         id: r.item_id,
         bank_id: r.bank_id,
@@ -155,7 +213,11 @@ fn to_item(r: queries::ItemRow) -> ApiResult<Item> {
 
 /// Turns body rule violations into the API's error (the first one, field path included).
 fn body_error(errs: Vec<item::BodyError>) -> ApiError {
-    let e = errs.into_iter().next().map(|e| (e.field, e.zh, e.en)).unwrap_or_default();
+    let e = errs
+        .into_iter()
+        .next()
+        .map(|e| (e.field, e.zh, e.en))
+        .unwrap_or_default();
     ApiError::invalid(e.0, e.1, e.2)
 }
 
@@ -183,8 +245,15 @@ pub struct ItemPage {
 /// Search a bank's items.
 #[utoipa::path(get, path = "/api/banks/{id}/items", tag = "bank", params(("id" = i64, Path), ItemQuery),
     responses((status = 200, body = ItemPage)), security(("bearer" = [])))]
-async fn list_items(_staff: Staff, State(state): State<AppState>, Path(bank_id): Path<i64>, Query(q): Query<ItemQuery>) -> ApiResult<Json<ItemPage>> {
-    queries::bank_by_id(&state.db, bank_id).await?.ok_or(ApiError::NotFound("bank"))?;
+async fn list_items(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(bank_id): Path<i64>,
+    Query(q): Query<ItemQuery>,
+) -> ApiResult<Json<ItemPage>> {
+    queries::bank_by_id(&state.db, bank_id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     let f = queries::ItemFilter {
         item_type: q.item_type.map(|t| t.as_str().to_owned()),
         knowledge_point: q.knowledge_point.filter(|k| !k.is_empty()),
@@ -195,24 +264,49 @@ async fn list_items(_staff: Staff, State(state): State<AppState>, Path(bank_id):
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (total, rows) = queries::search(&state.db, bank_id, &f).await?;
-    Ok(Json(ItemPage { total, items: rows.into_iter().map(to_item).collect::<ApiResult<_>>()? }))
+    Ok(Json(ItemPage {
+        total,
+        items: rows.into_iter().map(to_item).collect::<ApiResult<_>>()?,
+    }))
 }
 
 /// Add an item (version 1). Rich text is sanitised; the same content twice is a 409.
 #[utoipa::path(post, path = "/api/banks/{id}/items", tag = "bank", params(("id" = i64, Path)), request_body = ItemBody,
     responses((status = 201, body = Item), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-async fn create_item(Staff(user): Staff, State(state): State<AppState>, Path(bank_id): Path<i64>, Json(mut body): Json<ItemBody>) -> ApiResult<(StatusCode, Json<Item>)> {
-    queries::bank_by_id(&state.db, bank_id).await?.ok_or(ApiError::NotFound("bank"))?;
+async fn create_item(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(bank_id): Path<i64>,
+    Json(mut body): Json<ItemBody>,
+) -> ApiResult<(StatusCode, Json<Item>)> {
+    queries::bank_by_id(&state.db, bank_id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     body.normalize_and_check().map_err(body_error)?;
     let hash = body.content_hash();
     let mut conn = state.db.pool.acquire().await?;
-    let Some(id) = queries::insert_item(&mut conn, bank_id, &body, &hash, user.account_id).await? else {
-        return Err(ApiError::conflict(Some("stem"), "题库中已有内容相同的试题", "The bank holds an item with the same content"));
+    let Some(id) = queries::insert_item(&mut conn, bank_id, &body, &hash, user.account_id).await?
+    else {
+        return Err(ApiError::conflict(
+            Some("stem"),
+            "题库中已有内容相同的试题",
+            "The bank holds an item with the same content",
+        ));
     };
     drop(conn);
-    audit::record(&state.db, Some(&user), "item.create", "item", Some(&id.to_string()), serde_json::json!({"bank_id": bank_id, "after": body})).await?;
-    let row = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "item.create",
+        "item",
+        Some(&id.to_string()),
+        serde_json::json!({"bank_id": bank_id, "after": body}),
+    )
+    .await?;
+    let row = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     Ok((StatusCode::CREATED, Json(to_item(row)?)))
 }
 
@@ -236,31 +330,56 @@ pub struct ItemWithHistory {
 /// One item with all its versions.
 #[utoipa::path(get, path = "/api/items/{id}", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, body = ItemWithHistory)), security(("bearer" = [])))]
-async fn get_item(_staff: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ItemWithHistory>> {
-    let row = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+async fn get_item(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ItemWithHistory>> {
+    let row = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     let versions = queries::versions(&state.db, id)
         .await?
         .into_iter()
         .map(|v| {
-            let body = serde_json::from_str(&v.body).map_err(|e| anyhow::anyhow!("stored version: {e}"))?;
-            Ok(ItemVersion { item_version_id: v.item_version_id, version: v.version, created_at: v.created_at, created_by: v.created_by, body })
+            let body = serde_json::from_str(&v.body)
+                .map_err(|e| anyhow::anyhow!("stored version: {e}"))?;
+            Ok(ItemVersion {
+                item_version_id: v.item_version_id,
+                version: v.version,
+                created_at: v.created_at,
+                created_by: v.created_by,
+                body,
+            })
         })
         .collect::<ApiResult<_>>()?;
-    Ok(Json(ItemWithHistory { item: to_item(row)?, versions }))
+    Ok(Json(ItemWithHistory {
+        item: to_item(row)?,
+        versions,
+    }))
 }
 
 /// Edit an item: writes a new version and makes it current. Papers already assembled keep
 /// the version they were assembled with.
 #[utoipa::path(put, path = "/api/items/{id}", tag = "bank", params(("id" = i64, Path)), request_body = ItemBody,
     responses((status = 200, body = Item), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn update_item(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(mut body): Json<ItemBody>) -> ApiResult<Json<Item>> {
-    let cur = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+async fn update_item(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(mut body): Json<ItemBody>,
+) -> ApiResult<Json<Item>> {
+    let cur = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     body.normalize_and_check().map_err(body_error)?;
     let hash = body.content_hash();
     if hash == cur.content_hash {
         return Ok(Json(to_item(cur)?));
     }
-    let before = cur.body().map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
+    let before = cur
+        .body()
+        .map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
     queries::new_version(&state.db, &cur, &body, &hash, user.account_id).await?;
     audit::record(
         &state.db,
@@ -271,7 +390,9 @@ async fn update_item(Staff(user): Staff, State(state): State<AppState>, Path(id)
         serde_json::json!({"version": cur.current_version + 1, "before": before, "after": body}),
     )
     .await?;
-    let row = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+    let row = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     Ok(Json(to_item(row)?))
 }
 
@@ -285,11 +406,28 @@ pub struct RetireItem {
 /// Retire an item or bring it back.
 #[utoipa::path(post, path = "/api/items/{id}/retired", tag = "bank", params(("id" = i64, Path)), request_body = RetireItem,
     responses((status = 200, body = Item)), security(("bearer" = [])))]
-async fn set_item_retired(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<RetireItem>) -> ApiResult<Json<Item>> {
-    let cur = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+async fn set_item_retired(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<RetireItem>,
+) -> ApiResult<Json<Item>> {
+    let cur = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     queries::set_retired(&state.db, id, req.retired).await?;
-    audit::record(&state.db, Some(&user), "item.retire", "item", Some(&id.to_string()), serde_json::json!({"before": cur.retired != 0, "after": req.retired})).await?;
-    let row = queries::item_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("item"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "item.retire",
+        "item",
+        Some(&id.to_string()),
+        serde_json::json!({"before": cur.retired != 0, "after": req.retired}),
+    )
+    .await?;
+    let row = queries::item_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
     Ok(Json(to_item(row)?))
 }
 
@@ -305,12 +443,24 @@ pub struct StatCell {
 /// Active items per knowledge point × difficulty × type: what a blueprint can ask for.
 #[utoipa::path(get, path = "/api/banks/{id}/stats", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, body = [StatCell])), security(("bearer" = [])))]
-async fn bank_stats(_staff: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<StatCell>>> {
-    queries::bank_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("bank"))?;
+async fn bank_stats(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<StatCell>>> {
+    queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     let rows = queries::stats(&state.db, id).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| StatCell { knowledge_point: r.knowledge_point, difficulty: r.difficulty, item_type: r.item_type, items: r.items, score_centi: r.score_centi })
+            .map(|r| StatCell {
+                knowledge_point: r.knowledge_point,
+                difficulty: r.difficulty,
+                item_type: r.item_type,
+                items: r.items,
+                score_centi: r.score_centi,
+            })
             .collect(),
     ))
 }
@@ -319,23 +469,49 @@ async fn bank_stats(_staff: Staff, State(state): State<AppState>, Path(id): Path
 #[utoipa::path(get, path = "/api/banks/{id}/export", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String)),
     security(("bearer" = [])))]
-async fn export_bank(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let bank = queries::bank_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("bank"))?;
+async fn export_bank(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let bank = queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
     let bodies = queries::active_items(&state.db, id)
         .await?
         .iter()
-        .map(|r| r.body().map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}"))))
+        .map(|r| {
+            r.body()
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     let bytes = tokio::task::spawn_blocking(move || xlsx::export(&bodies))
         .await
         .map_err(|e| anyhow::anyhow!("export task: {e}"))?
         .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
-    audit::record(&state.db, Some(&user), "bank.export", "bank", Some(&id.to_string()), serde_json::json!({})).await?;
-    let name = format!("bank-{}-{}-{}.xlsx", bank.occupation_code, bank.level, bank.kind);
+    audit::record(
+        &state.db,
+        Some(&user),
+        "bank.export",
+        "bank",
+        Some(&id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
+    let name = format!(
+        "bank-{}-{}-{}.xlsx",
+        bank.occupation_code, bank.level, bank.kind
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     )

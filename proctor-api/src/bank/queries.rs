@@ -19,7 +19,14 @@ pub struct BankRow {
 const BANK_COLS: &str = "b.bank_id, b.occupation_code, b.occupation_name, b.level, b.kind, b.created_at, \
      (SELECT COUNT(*) FROM item i WHERE i.bank_id = b.bank_id AND i.retired = 0) AS item_count";
 
-pub async fn insert_bank(db: &Db, code: &str, name: &str, level: i64, kind: &str, by: i64) -> sqlx::Result<i64> {
+pub async fn insert_bank(
+    db: &Db,
+    code: &str,
+    name: &str,
+    level: i64,
+    kind: &str,
+    by: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO bank (occupation_code, occupation_name, level, kind, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING bank_id",
@@ -35,13 +42,20 @@ pub async fn insert_bank(db: &Db, code: &str, name: &str, level: i64, kind: &str
 }
 
 pub async fn list_banks(db: &Db) -> sqlx::Result<Vec<BankRow>> {
-    sqlx::query_as(&format!("SELECT {BANK_COLS} FROM bank b ORDER BY b.occupation_code, b.level, b.kind"))
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {BANK_COLS} FROM bank b ORDER BY b.occupation_code, b.level, b.kind"
+    ))
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn bank_by_id(db: &Db, id: i64) -> sqlx::Result<Option<BankRow>> {
-    sqlx::query_as(&format!("SELECT {BANK_COLS} FROM bank b WHERE b.bank_id = $1")).bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as(&format!(
+        "SELECT {BANK_COLS} FROM bank b WHERE b.bank_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 /// An item with its current version's body.
@@ -66,10 +80,17 @@ impl ItemRow {
 
 const ITEM_COLS: &str = "i.item_id, i.bank_id, i.current_version, v.item_version_id, i.retired, i.created_at, \
      i.updated_at, i.content_hash, v.body";
-const ITEM_FROM: &str = "FROM item i JOIN item_version v ON v.item_id = i.item_id AND v.version = i.current_version";
+const ITEM_FROM: &str =
+    "FROM item i JOIN item_version v ON v.item_id = i.item_id AND v.version = i.current_version";
 
 /// Inserts an item as version 1; `None` when the bank already holds the same content.
-pub async fn insert_item(conn: &mut AnyConnection, bank_id: i64, body: &ItemBody, hash: &str, by: i64) -> sqlx::Result<Option<i64>> {
+pub async fn insert_item(
+    conn: &mut AnyConnection,
+    bank_id: i64,
+    body: &ItemBody,
+    hash: &str,
+    by: i64,
+) -> sqlx::Result<Option<i64>> {
     let now = db::now();
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO item (bank_id, current_version, item_type, stem_text, knowledge_point, difficulty, \
@@ -92,7 +113,14 @@ pub async fn insert_item(conn: &mut AnyConnection, bank_id: i64, body: &ItemBody
     Ok(Some(id))
 }
 
-async fn insert_version(conn: &mut AnyConnection, item_id: i64, version: i64, body: &ItemBody, hash: &str, by: i64) -> sqlx::Result<i64> {
+async fn insert_version(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    version: i64,
+    body: &ItemBody,
+    hash: &str,
+    by: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO item_version (item_id, version, body, content_hash, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING item_version_id",
@@ -108,7 +136,13 @@ async fn insert_version(conn: &mut AnyConnection, item_id: i64, version: i64, bo
 }
 
 /// Writes a new version and makes it current. Papers keep pointing at the old one.
-pub async fn new_version(db: &Db, cur: &ItemRow, body: &ItemBody, hash: &str, by: i64) -> sqlx::Result<()> {
+pub async fn new_version(
+    db: &Db,
+    cur: &ItemRow,
+    body: &ItemBody,
+    hash: &str,
+    by: i64,
+) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     let version = cur.current_version + 1;
     sqlx::query(
@@ -141,7 +175,12 @@ pub async fn set_retired(db: &Db, item_id: i64, retired: bool) -> sqlx::Result<(
 }
 
 pub async fn item_by_id(db: &Db, id: i64) -> sqlx::Result<Option<ItemRow>> {
-    sqlx::query_as(&format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.item_id = $1")).bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as(&format!(
+        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.item_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -187,7 +226,10 @@ pub struct ItemFilter {
 pub async fn search(db: &Db, bank_id: i64, f: &ItemFilter) -> sqlx::Result<(i64, Vec<ItemRow>)> {
     let cond = "i.bank_id = $1 AND ($2 IS NULL OR i.item_type = $2) AND ($3 IS NULL OR i.knowledge_point = $3) \
          AND ($4 IS NULL OR i.difficulty = $4) AND ($5 IS NULL OR i.stem_text LIKE $5) AND ($6 = 1 OR i.retired = 0)";
-    let like = f.text.as_ref().map(|t| format!("%{}%", t.replace(['%', '_'], "")));
+    let like = f
+        .text
+        .as_ref()
+        .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM item i WHERE {cond}"))
         .bind(bank_id)
         .bind(f.item_type.as_deref())
@@ -197,26 +239,30 @@ pub async fn search(db: &Db, bank_id: i64, f: &ItemFilter) -> sqlx::Result<(i64,
         .bind(f.include_retired as i64)
         .fetch_one(&db.pool)
         .await?;
-    let rows = sqlx::query_as(&format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE {cond} ORDER BY i.item_id LIMIT $7 OFFSET $8"))
-        .bind(bank_id)
-        .bind(f.item_type.as_deref())
-        .bind(f.knowledge_point.as_deref())
-        .bind(f.difficulty)
-        .bind(like.as_deref())
-        .bind(f.include_retired as i64)
-        .bind(f.limit)
-        .bind(f.offset)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query_as(&format!(
+        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE {cond} ORDER BY i.item_id LIMIT $7 OFFSET $8"
+    ))
+    .bind(bank_id)
+    .bind(f.item_type.as_deref())
+    .bind(f.knowledge_point.as_deref())
+    .bind(f.difficulty)
+    .bind(like.as_deref())
+    .bind(f.include_retired as i64)
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(&db.pool)
+    .await?;
     Ok((total, rows))
 }
 
 /// Every active item of a bank with its current version, for assembly and export.
 pub async fn active_items(db: &Db, bank_id: i64) -> sqlx::Result<Vec<ItemRow>> {
-    sqlx::query_as(&format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.bank_id = $1 AND i.retired = 0 ORDER BY i.item_id"))
-        .bind(bank_id)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.bank_id = $1 AND i.retired = 0 ORDER BY i.item_id"
+    ))
+    .bind(bank_id)
+    .fetch_all(&db.pool)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -241,7 +287,10 @@ pub async fn stats(db: &Db, bank_id: i64) -> sqlx::Result<Vec<StatRow>> {
 }
 
 pub async fn hashes(db: &Db, bank_id: i64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT content_hash FROM item WHERE bank_id = $1").bind(bank_id).fetch_all(&db.pool).await
+    sqlx::query_scalar("SELECT content_hash FROM item WHERE bank_id = $1")
+        .bind(bank_id)
+        .fetch_all(&db.pool)
+        .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -259,7 +308,15 @@ pub struct ImportRow {
     pub confirmed_at: Option<String>,
 }
 
-pub async fn insert_import(db: &Db, bank_id: i64, format: &str, sha: &str, items: &str, errors: &str, by: i64) -> sqlx::Result<i64> {
+pub async fn insert_import(
+    db: &Db,
+    bank_id: i64,
+    format: &str,
+    sha: &str,
+    items: &str,
+    errors: &str,
+    by: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO bank_import (bank_id, format, file_sha256, items, errors, status, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7) RETURNING bank_import_id",
@@ -287,7 +344,12 @@ pub async fn import_by_id(db: &Db, id: i64) -> sqlx::Result<Option<ImportRow>> {
 
 /// Inserts the parsed items in one transaction; the status flip happens in the same
 /// transaction, so a confirm that races another creates nothing twice.
-pub async fn confirm_import(db: &Db, imp: &ImportRow, items: &[(ItemBody, String)], by: i64) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn confirm_import(
+    db: &Db,
+    imp: &ImportRow,
+    items: &[(ItemBody, String)],
+    by: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
     let mut tx = db.pool.begin().await?;
     let flipped = sqlx::query("UPDATE bank_import SET status = 'confirming' WHERE bank_import_id = $1 AND status = 'preview'")
         .bind(imp.bank_import_id)

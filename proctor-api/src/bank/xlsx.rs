@@ -26,10 +26,15 @@ enum Col {
 }
 
 fn header_col(name: &str) -> Option<Col> {
-    let n: String = cells::halfwidth(name).chars().filter(|c| !c.is_whitespace()).collect();
+    let n: String = cells::halfwidth(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let n = n.trim_end_matches(['*', ':', '：']);
     if let Some(letter) = n.strip_prefix("选项") {
-        let i = LETTERS.iter().position(|l| l.eq_ignore_ascii_case(letter))?;
+        let i = LETTERS
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(letter))?;
         return Some(Col::Option(i));
     }
     if n.len() == 1 {
@@ -43,7 +48,9 @@ fn header_col(name: &str) -> Option<Col> {
         "答案" | "正确答案" | "参考答案" | "标准答案" => Col::Answer,
         "分值" | "分数" => Col::Score,
         "难度" | "难度系数" | "难易程度" => Col::Difficulty,
-        "鉴定点" | "知识点" | "鉴定点/知识点" | "鉴定点代码" | "鉴定要素" => Col::KnowledgePoint,
+        "鉴定点" | "知识点" | "鉴定点/知识点" | "鉴定点代码" | "鉴定要素" => {
+            Col::KnowledgePoint
+        }
         "解析" | "评分标准" | "解析/评分标准" | "答案解析" => Col::Explanation,
         _ => return None,
     })
@@ -70,7 +77,13 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "对".into() } else { "错".into() },
+        Data::Bool(b) => {
+            if *b {
+                "对".into()
+            } else {
+                "错".into()
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -78,7 +91,13 @@ fn cell_text(d: &Data) -> String {
 fn file_error(zh: &str, en: &str) -> Parsed {
     Parsed {
         items: Vec::new(),
-        errors: vec![RowError { row: 0, column: None, column_name: String::new(), zh: zh.into(), en: en.into() }],
+        errors: vec![RowError {
+            row: 0,
+            column: None,
+            column_name: String::new(),
+            zh: zh.into(),
+            en: en.into(),
+        }],
         rows: 0,
     }
 }
@@ -87,7 +106,12 @@ fn file_error(zh: &str, en: &str) -> Parsed {
 pub fn parse(bytes: &[u8]) -> Parsed {
     let mut wb: Xlsx<_> = match open_workbook_from_rs(Cursor::new(bytes)) {
         Ok(wb) => wb,
-        Err(_) => return file_error("无法读取 Excel 文件（须为 .xlsx）", "Cannot read the Excel file (it must be .xlsx)"),
+        Err(_) => {
+            return file_error(
+                "无法读取 Excel 文件（须为 .xlsx）",
+                "Cannot read the Excel file (it must be .xlsx)",
+            );
+        }
     };
     let range = match wb.worksheet_range_at(0) {
         Some(Ok(r)) => r,
@@ -105,7 +129,11 @@ pub fn parse(bytes: &[u8]) -> Parsed {
     }
     for m in &merges {
         let (sr, sc) = (m.start.0 as usize, m.start.1 as usize);
-        let v = grid.get(sr).and_then(|r| r.get(sc)).cloned().unwrap_or_default();
+        let v = grid
+            .get(sr)
+            .and_then(|r| r.get(sc))
+            .cloned()
+            .unwrap_or_default();
         for r in sr..=(m.end.0 as usize).min(grid.len().saturating_sub(1)) {
             for c in sc..=(m.end.1 as usize).min(grid[r].len().saturating_sub(1)) {
                 grid[r][c] = v.clone();
@@ -116,16 +144,29 @@ pub fn parse(bytes: &[u8]) -> Parsed {
         let cols: Vec<_> = row.iter().filter_map(|c| header_col(c)).collect();
         cols.contains(&Col::Type) && cols.contains(&Col::Stem)
     }) else {
-        return file_error("前 10 行中找不到包含“题型”和“题干”的表头行", "No header row with 题型 and 题干 in the first 10 rows");
+        return file_error(
+            "前 10 行中找不到包含“题型”和“题干”的表头行",
+            "No header row with 题型 and 题干 in the first 10 rows",
+        );
     };
     let columns: Vec<(usize, Col, String)> = grid[header_row]
         .iter()
         .enumerate()
         .filter_map(|(i, name)| header_col(name).map(|c| (i, c, name.clone())))
         .collect();
-    let mut out = Parsed { items: Vec::new(), errors: Vec::new(), rows: 0 };
+    let mut out = Parsed {
+        items: Vec::new(),
+        errors: Vec::new(),
+        rows: 0,
+    };
     if !columns.iter().any(|(_, c, _)| *c == Col::Answer) {
-        out.errors.push(RowError { row: header_row + 1, column: None, column_name: "答案".into(), zh: "缺少“答案”列".into(), en: "The 答案 (answer) column is missing".into() });
+        out.errors.push(RowError {
+            row: header_row + 1,
+            column: None,
+            column_name: "答案".into(),
+            zh: "缺少“答案”列".into(),
+            en: "The 答案 (answer) column is missing".into(),
+        });
         return out;
     }
     let where_is = |f: Field| -> (Option<String>, String) {
@@ -146,8 +187,11 @@ pub fn parse(bytes: &[u8]) -> Parsed {
     };
     // The open case analysis: its row, its raw fields and its collected sub-questions.
     let mut case: Option<(usize, RawQuestion, Vec<ItemBody>, bool)> = None;
-    let finish_case = |case: &mut Option<(usize, RawQuestion, Vec<ItemBody>, bool)>, out: &mut Parsed| {
-        let Some((row, raw, subs, failed)) = case.take() else { return };
+    let finish_case = |case: &mut Option<(usize, RawQuestion, Vec<ItemBody>, bool)>,
+                       out: &mut Parsed| {
+        let Some((row, raw, subs, failed)) = case.take() else {
+            return;
+        };
         if failed {
             return;
         }
@@ -170,7 +214,10 @@ pub fn parse(bytes: &[u8]) -> Parsed {
         }
         let excel_row = r + 1;
         out.rows += 1;
-        let mut raw = RawQuestion { options: vec![String::new(); 8], ..Default::default() };
+        let mut raw = RawQuestion {
+            options: vec![String::new(); 8],
+            ..Default::default()
+        };
         for (i, col, _) in &columns {
             let v = row.get(*i).cloned().unwrap_or_default();
             match col {
@@ -191,8 +238,16 @@ pub fn parse(bytes: &[u8]) -> Parsed {
                 row: excel_row,
                 column,
                 column_name,
-                zh: if shown.is_empty() { "题型为空".into() } else { format!("无法识别的题型“{shown}”") },
-                en: if shown.is_empty() { "The type is empty".into() } else { format!("Unknown item type \"{shown}\"") },
+                zh: if shown.is_empty() {
+                    "题型为空".into()
+                } else {
+                    format!("无法识别的题型“{shown}”")
+                },
+                en: if shown.is_empty() {
+                    "The type is empty".into()
+                } else {
+                    format!("Unknown item type \"{shown}\"")
+                },
             });
             if let Some(c) = case.as_mut() {
                 c.3 = true;
@@ -204,7 +259,13 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             match (case.as_mut(), built) {
                 (None, _) => {
                     let (column, column_name) = where_is(Field::Type);
-                    out.errors.push(RowError { row: excel_row, column, column_name, zh: "案例子题前面没有案例分析题".into(), en: "A case sub-question without a case analysis above it".into() });
+                    out.errors.push(RowError {
+                        row: excel_row,
+                        column,
+                        column_name,
+                        zh: "案例子题前面没有案例分析题".into(),
+                        en: "A case sub-question without a case analysis above it".into(),
+                    });
                 }
                 (Some(c), Ok(body)) => c.2.push(body),
                 (Some(c), Err(errs)) => {
@@ -228,18 +289,38 @@ pub fn parse(bytes: &[u8]) -> Parsed {
     out
 }
 
-fn push_errors(out: &mut Parsed, row: usize, errs: Vec<cells::FieldError>, where_is: &dyn Fn(Field) -> (Option<String>, String)) {
+fn push_errors(
+    out: &mut Parsed,
+    row: usize,
+    errs: Vec<cells::FieldError>,
+    where_is: &dyn Fn(Field) -> (Option<String>, String),
+) {
     for e in errs {
         let (column, column_name) = where_is(e.field);
-        out.errors.push(RowError { row, column, column_name, zh: e.zh, en: e.en });
+        out.errors.push(RowError {
+            row,
+            column,
+            column_name,
+            zh: e.zh,
+            en: e.en,
+        });
     }
 }
 
-fn push_checked(out: &mut Parsed, row: usize, mut body: ItemBody, where_is: &dyn Fn(Field) -> (Option<String>, String)) {
+fn push_checked(
+    out: &mut Parsed,
+    row: usize,
+    mut body: ItemBody,
+    where_is: &dyn Fn(Field) -> (Option<String>, String),
+) {
     match cells::check(&mut body) {
         Ok(()) => {
             let content_hash = body.content_hash();
-            out.items.push(ParsedItem { row, body, content_hash });
+            out.items.push(ParsedItem {
+                row,
+                body,
+                content_hash,
+            });
         }
         Err(errs) => push_errors(out, row, errs, where_is),
     }
@@ -247,30 +328,71 @@ fn push_checked(out: &mut Parsed, row: usize, mut body: ItemBody, where_is: &dyn
 
 /// The template's header, in the column order export writes.
 pub const TEMPLATE_HEADER: [&str; 15] = [
-    "题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "选项G", "选项H", "答案", "分值", "难度", "鉴定点", "解析/评分标准",
+    "题型",
+    "题干",
+    "选项A",
+    "选项B",
+    "选项C",
+    "选项D",
+    "选项E",
+    "选项F",
+    "选项G",
+    "选项H",
+    "答案",
+    "分值",
+    "难度",
+    "鉴定点",
+    "解析/评分标准",
 ];
 
 /// A rich-text field as a cell: text when its only markup is line breaks (so a re-import
 /// reads it back the same), the HTML otherwise.
 fn cell_of(html: &str) -> String {
     let t = html.replace("<br>", "\n");
-    if t.contains('<') { html.to_owned() } else { plain_text(&t) }
+    if t.contains('<') {
+        html.to_owned()
+    } else {
+        plain_text(&t)
+    }
 }
 
 /// One template row for a body (sub-questions get their own rows from the caller).
 pub fn template_row(b: &ItemBody, sub: bool) -> Vec<String> {
-    let type_name = if sub { format!("案例子题-{}", b.item_type.zh()) } else { b.item_type.zh().to_owned() };
+    let type_name = if sub {
+        format!("案例子题-{}", b.item_type.zh())
+    } else {
+        b.item_type.zh().to_owned()
+    };
     let mut row = vec![type_name, cell_of(&b.stem)];
     for i in 0..8 {
         row.push(b.options.get(i).map(|o| cell_of(o)).unwrap_or_default());
     }
     let answer = match b.item_type {
         ItemType::Single | ItemType::Multiple => b.answer.join(""),
-        ItemType::TrueFalse => if b.answer == ["true"] { "对".into() } else { "错".into() },
-        ItemType::FillBlank => b.blanks.iter().map(|alts| alts.join("|")).collect::<Vec<_>>().join(";"),
+        ItemType::TrueFalse => {
+            if b.answer == ["true"] {
+                "对".into()
+            } else {
+                "错".into()
+            }
+        }
+        ItemType::FillBlank => b
+            .blanks
+            .iter()
+            .map(|alts| alts.join("|"))
+            .collect::<Vec<_>>()
+            .join(";"),
         ItemType::Calculation => {
-            let n = b.numeric.clone().unwrap_or(super::item::NumericAnswer { value: 0.0, tolerance: 0.0, unit: String::new() });
-            let mut s = if n.tolerance > 0.0 { format!("{}±{}", n.value, n.tolerance) } else { n.value.to_string() };
+            let n = b.numeric.clone().unwrap_or(super::item::NumericAnswer {
+                value: 0.0,
+                tolerance: 0.0,
+                unit: String::new(),
+            });
+            let mut s = if n.tolerance > 0.0 {
+                format!("{}±{}", n.value, n.tolerance)
+            } else {
+                n.value.to_string()
+            };
             if !n.unit.is_empty() {
                 s.push(' ');
                 s.push_str(&n.unit);
@@ -285,14 +407,28 @@ pub fn template_row(b: &ItemBody, sub: bool) -> Vec<String> {
     };
     row.push(answer);
     row.push(centi_text(b.score_centi));
-    row.push(if sub { String::new() } else { b.difficulty.to_string() });
-    row.push(if sub { String::new() } else { b.knowledge_point.clone() });
+    row.push(if sub {
+        String::new()
+    } else {
+        b.difficulty.to_string()
+    });
+    row.push(if sub {
+        String::new()
+    } else {
+        b.knowledge_point.clone()
+    });
     let expl = if b.item_type.is_objective() {
         cell_of(&b.explanation)
     } else {
         b.rubric
             .iter()
-            .map(|r| if r.points_centi > 0 { format!("{}（{}分）", r.description, centi_text(r.points_centi)) } else { r.description.clone() })
+            .map(|r| {
+                if r.points_centi > 0 {
+                    format!("{}（{}分）", r.description, centi_text(r.points_centi))
+                } else {
+                    r.description.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };

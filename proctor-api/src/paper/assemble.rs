@@ -44,7 +44,10 @@ pub struct BlueprintCell {
 impl BlueprintCell {
     fn admits(&self, c: &Candidate) -> bool {
         c.item_type == self.item_type
-            && self.knowledge_point.as_ref().is_none_or(|k| *k == c.knowledge_point)
+            && self
+                .knowledge_point
+                .as_ref()
+                .is_none_or(|k| *k == c.knowledge_point)
             && self.difficulty.is_none_or(|d| d == c.difficulty)
     }
 
@@ -115,7 +118,11 @@ pub fn assemble(
         let mut out = vec![Vec::new(); forms];
         for (cell, ids) in drawn {
             for (k, id) in ids.into_iter().enumerate() {
-                out[k % forms].push(Drawn { item_id: id, cell, score_centi: cells[cell].score_centi });
+                out[k % forms].push(Drawn {
+                    item_id: id,
+                    cell,
+                    score_centi: cells[cell].score_centi,
+                });
             }
         }
         for f in &mut out {
@@ -132,7 +139,13 @@ pub fn assemble(
         let drawn = draw(bank, cells, &order, recent, &used, 1, rng)?;
         let mut form: Vec<Drawn> = drawn
             .into_iter()
-            .flat_map(|(cell, ids)| ids.into_iter().map(move |id| Drawn { item_id: id, cell, score_centi: cells[cell].score_centi }))
+            .flat_map(|(cell, ids)| {
+                ids.into_iter().map(move |id| Drawn {
+                    item_id: id,
+                    cell,
+                    score_centi: cells[cell].score_centi,
+                })
+            })
             .collect();
         form.sort_by_key(|d| d.cell);
         shared += form.iter().filter(|d| used.contains(&d.item_id)).count();
@@ -158,12 +171,26 @@ fn draw(
     for &ci in order {
         let cell = &cells[ci];
         let needed = cell.count * forms;
-        let matching: Vec<&Candidate> = bank.iter().filter(|c| cell.admits(c) && !taken.contains(&c.item_id)).collect();
-        let excluded_recent = matching.iter().filter(|c| recent.contains(&c.item_id)).count();
-        let (mut fresh, mut reused): (Vec<i64>, Vec<i64>) =
-            matching.iter().filter(|c| !recent.contains(&c.item_id)).map(|c| c.item_id).partition(|id| !avoid.contains(id));
+        let matching: Vec<&Candidate> = bank
+            .iter()
+            .filter(|c| cell.admits(c) && !taken.contains(&c.item_id))
+            .collect();
+        let excluded_recent = matching
+            .iter()
+            .filter(|c| recent.contains(&c.item_id))
+            .count();
+        let (mut fresh, mut reused): (Vec<i64>, Vec<i64>) = matching
+            .iter()
+            .filter(|c| !recent.contains(&c.item_id))
+            .map(|c| c.item_id)
+            .partition(|id| !avoid.contains(id));
         if fresh.len() + reused.len() < needed {
-            return Err(Shortfall { cell: ci, needed, available: fresh.len() + reused.len(), excluded_recent });
+            return Err(Shortfall {
+                cell: ci,
+                needed,
+                available: fresh.len() + reused.len(),
+                excluded_recent,
+            });
         }
         fresh.shuffle(rng);
         reused.shuffle(rng);
@@ -178,8 +205,16 @@ fn draw(
 impl Shortfall {
     pub fn message(&self, cells: &[BlueprintCell]) -> (String, String) {
         let c = &cells[self.cell];
-        let recent_zh = if self.excluded_recent > 0 { format!("，另有 {} 道因近期试卷已用而排除", self.excluded_recent) } else { String::new() };
-        let recent_en = if self.excluded_recent > 0 { format!("; {} more were used by recent papers", self.excluded_recent) } else { String::new() };
+        let recent_zh = if self.excluded_recent > 0 {
+            format!("，另有 {} 道因近期试卷已用而排除", self.excluded_recent)
+        } else {
+            String::new()
+        };
+        let recent_en = if self.excluded_recent > 0 {
+            format!("; {} more were used by recent papers", self.excluded_recent)
+        } else {
+            String::new()
+        };
         (
             format!(
                 "第 {} 格（{}，每题 {} 分）需要 {} 道试题，题库只有 {} 道可用{}",
@@ -211,7 +246,11 @@ mod tests {
         (0..40)
             .map(|i| Candidate {
                 item_id: i,
-                item_type: if i % 2 == 0 { ItemType::Single } else { ItemType::TrueFalse },
+                item_type: if i % 2 == 0 {
+                    ItemType::Single
+                } else {
+                    ItemType::TrueFalse
+                },
                 knowledge_point: format!("K{}", i % 4),
                 difficulty: 1 + i % 5,
             })
@@ -221,8 +260,20 @@ mod tests {
     #[test]
     fn narrow_cells_are_filled_before_catch_alls() {
         let cells = vec![
-            BlueprintCell { item_type: ItemType::Single, knowledge_point: None, difficulty: None, count: 15, score_centi: 100 },
-            BlueprintCell { item_type: ItemType::Single, knowledge_point: Some("K0".into()), difficulty: None, count: 5, score_centi: 100 },
+            BlueprintCell {
+                item_type: ItemType::Single,
+                knowledge_point: None,
+                difficulty: None,
+                count: 15,
+                score_centi: 100,
+            },
+            BlueprintCell {
+                item_type: ItemType::Single,
+                knowledge_point: Some("K0".into()),
+                difficulty: None,
+                count: 5,
+                score_centi: 100,
+            },
         ];
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let (forms, shared) = assemble(&bank(), &cells, &HashSet::new(), 1, &mut rng).unwrap();
@@ -235,8 +286,20 @@ mod tests {
     #[test]
     fn a_short_bank_names_the_cell() {
         let cells = vec![
-            BlueprintCell { item_type: ItemType::TrueFalse, knowledge_point: None, difficulty: None, count: 2, score_centi: 100 },
-            BlueprintCell { item_type: ItemType::Single, knowledge_point: Some("K2".into()), difficulty: Some(3), count: 3, score_centi: 100 },
+            BlueprintCell {
+                item_type: ItemType::TrueFalse,
+                knowledge_point: None,
+                difficulty: None,
+                count: 2,
+                score_centi: 100,
+            },
+            BlueprintCell {
+                item_type: ItemType::Single,
+                knowledge_point: Some("K2".into()),
+                difficulty: Some(3),
+                count: 3,
+                score_centi: 100,
+            },
         ];
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let err = assemble(&bank(), &cells, &HashSet::new(), 1, &mut rng).unwrap_err();

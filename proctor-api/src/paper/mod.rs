@@ -64,7 +64,10 @@ impl PaperState {
     /// The moves the library allows; nothing leads back to draft.
     fn may_become(self, to: PaperState) -> bool {
         use PaperState::*;
-        matches!((self, to), (Draft, Locked) | (Locked, InUse) | (Draft | Locked | InUse, Retired))
+        matches!(
+            (self, to),
+            (Draft, Locked) | (Locked, InUse) | (Draft | Locked | InUse, Retired)
+        )
     }
 }
 
@@ -103,7 +106,8 @@ impl From<queries::PaperRow> for PaperSummary {
 }
 
 fn parse_state(s: &str) -> ApiResult<PaperState> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| ApiError::Internal(anyhow::anyhow!("unknown paper state {s}")))
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("unknown paper state {s}")))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -116,7 +120,11 @@ pub struct PaperQuery {
 /// The paper library, newest first.
 #[utoipa::path(get, path = "/api/papers", tag = "paper", params(PaperQuery),
     responses((status = 200, body = [PaperSummary])), security(("bearer" = [])))]
-async fn list_papers(_staff: Staff, State(state): State<AppState>, Query(q): Query<PaperQuery>) -> ApiResult<Json<Vec<PaperSummary>>> {
+async fn list_papers(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Query(q): Query<PaperQuery>,
+) -> ApiResult<Json<Vec<PaperSummary>>> {
     let rows = queries::list_papers(&state.db, q.bank_id, q.state.map(PaperState::as_str)).await?;
     Ok(Json(rows.into_iter().map(PaperSummary::from).collect()))
 }
@@ -142,31 +150,57 @@ pub struct CreatePaper {
 
 fn check_name(name: &str) -> ApiResult<()> {
     if name.trim().is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "试卷名称须为 1–200 个字符", "Paper name: 1–200 characters"));
+        return Err(ApiError::invalid(
+            "name",
+            "试卷名称须为 1–200 个字符",
+            "Paper name: 1–200 characters",
+        ));
     }
     Ok(())
 }
 
 /// Resolves hand-picked items to their current versions: (item_id, item_version_id, score).
-async fn pin_items(state: &AppState, bank_id: i64, items: &[PaperItemInput]) -> ApiResult<Vec<(i64, i64, i64)>> {
+async fn pin_items(
+    state: &AppState,
+    bank_id: i64,
+    items: &[PaperItemInput],
+) -> ApiResult<Vec<(i64, i64, i64)>> {
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
         let field = format!("items[{i}].item_id");
         if !seen.insert(it.item_id) {
-            return Err(ApiError::invalid(field, "同一试题在试卷中出现两次", "The item appears twice in the paper"));
+            return Err(ApiError::invalid(
+                field,
+                "同一试题在试卷中出现两次",
+                "The item appears twice in the paper",
+            ));
         }
         let row = bank_q::item_by_id(&state.db, it.item_id).await?;
         let Some(row) = row.filter(|r| r.bank_id == bank_id) else {
-            return Err(ApiError::invalid(field, "该题库中没有这道试题", "No such item in this bank"));
+            return Err(ApiError::invalid(
+                field,
+                "该题库中没有这道试题",
+                "No such item in this bank",
+            ));
         };
         if row.retired != 0 {
-            return Err(ApiError::invalid(field, "试题已停用", "The item is retired"));
+            return Err(ApiError::invalid(
+                field,
+                "试题已停用",
+                "The item is retired",
+            ));
         }
-        let body = row.body().map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
+        let body = row
+            .body()
+            .map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
         let score = it.score_centi.unwrap_or(body.score_centi);
         if score <= 0 {
-            return Err(ApiError::invalid(format!("items[{i}].score_centi"), "分值须大于 0", "The score must be above 0"));
+            return Err(ApiError::invalid(
+                format!("items[{i}].score_centi"),
+                "分值须大于 0",
+                "The score must be above 0",
+            ));
         }
         out.push((row.item_id, row.item_version_id, score));
     }
@@ -176,20 +210,43 @@ async fn pin_items(state: &AppState, bank_id: i64, items: &[PaperItemInput]) -> 
 /// Assemble a paper by hand (a draft).
 #[utoipa::path(post, path = "/api/papers", tag = "paper", request_body = CreatePaper,
     responses((status = 201, body = PaperSummary), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn create_paper(Staff(user): Staff, State(state): State<AppState>, Json(req): Json<CreatePaper>) -> ApiResult<(StatusCode, Json<PaperSummary>)> {
+async fn create_paper(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Json(req): Json<CreatePaper>,
+) -> ApiResult<(StatusCode, Json<PaperSummary>)> {
     check_name(&req.name)?;
-    bank_q::bank_by_id(&state.db, req.bank_id).await?.ok_or_else(|| ApiError::invalid("bank_id", "题库不存在", "No such bank"))?;
+    bank_q::bank_by_id(&state.db, req.bank_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("bank_id", "题库不存在", "No such bank"))?;
     let items = pin_items(&state, req.bank_id, &req.items).await?;
     let mut tx = state.db.pool.begin().await?;
     let id = queries::insert_paper(
         &mut tx,
-        &queries::NewPaper { bank_id: req.bank_id, name: req.name.trim(), form_group: None, form_label: None, blueprint: None, by: user.account_id },
+        &queries::NewPaper {
+            bank_id: req.bank_id,
+            name: req.name.trim(),
+            form_group: None,
+            form_label: None,
+            blueprint: None,
+            by: user.account_id,
+        },
     )
     .await?;
     queries::insert_items(&mut tx, id, &items).await?;
     tx.commit().await?;
-    audit::record(&state.db, Some(&user), "paper.create", "paper", Some(&id.to_string()), serde_json::json!({"bank_id": req.bank_id, "items": items})).await?;
-    let row = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "paper.create",
+        "paper",
+        Some(&id.to_string()),
+        serde_json::json!({"bank_id": req.bank_id, "items": items}),
+    )
+    .await?;
+    let row = queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -225,20 +282,40 @@ pub struct AssembleResult {
 /// Draw papers at random from a blueprint. When the bank is short, the 400 names the cell.
 #[utoipa::path(post, path = "/api/papers/assemble", tag = "paper", request_body = AssembleRequest,
     responses((status = 201, body = AssembleResult), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn assemble_papers(Staff(user): Staff, State(state): State<AppState>, Json(req): Json<AssembleRequest>) -> ApiResult<(StatusCode, Json<AssembleResult>)> {
+async fn assemble_papers(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Json(req): Json<AssembleRequest>,
+) -> ApiResult<(StatusCode, Json<AssembleResult>)> {
     check_name(&req.name)?;
     if req.cells.is_empty() {
-        return Err(ApiError::invalid("cells", "组卷规则至少要有一格", "The blueprint needs at least one cell"));
+        return Err(ApiError::invalid(
+            "cells",
+            "组卷规则至少要有一格",
+            "The blueprint needs at least one cell",
+        ));
     }
     for (i, c) in req.cells.iter().enumerate() {
         if c.count == 0 || c.count > 1000 {
-            return Err(ApiError::invalid(format!("cells[{i}].count"), "题数须为 1–1000", "Count must be 1–1000"));
+            return Err(ApiError::invalid(
+                format!("cells[{i}].count"),
+                "题数须为 1–1000",
+                "Count must be 1–1000",
+            ));
         }
         if c.score_centi <= 0 {
-            return Err(ApiError::invalid(format!("cells[{i}].score_centi"), "分值须大于 0", "The score must be above 0"));
+            return Err(ApiError::invalid(
+                format!("cells[{i}].score_centi"),
+                "分值须大于 0",
+                "The score must be above 0",
+            ));
         }
         if c.difficulty.is_some_and(|d| !(1..=5).contains(&d)) {
-            return Err(ApiError::invalid(format!("cells[{i}].difficulty"), "难度须为 1–5", "Difficulty must be 1–5"));
+            return Err(ApiError::invalid(
+                format!("cells[{i}].difficulty"),
+                "难度须为 1–5",
+                "Difficulty must be 1–5",
+            ));
         }
     }
     if let Some(t) = req.total_score_centi {
@@ -246,29 +323,60 @@ async fn assemble_papers(Staff(user): Staff, State(state): State<AppState>, Json
         if sum != t {
             return Err(ApiError::invalid(
                 "total_score_centi",
-                format!("各格分值合计 {}，与总分 {} 不符", crate::bank::item::centi_text(sum), crate::bank::item::centi_text(t)),
-                format!("The cells add up to {}, not the total {}", crate::bank::item::centi_text(sum), crate::bank::item::centi_text(t)),
+                format!(
+                    "各格分值合计 {}，与总分 {} 不符",
+                    crate::bank::item::centi_text(sum),
+                    crate::bank::item::centi_text(t)
+                ),
+                format!(
+                    "The cells add up to {}, not the total {}",
+                    crate::bank::item::centi_text(sum),
+                    crate::bank::item::centi_text(t)
+                ),
             ));
         }
     }
     if !(1..=4).contains(&req.forms) {
-        return Err(ApiError::invalid("forms", "平行卷份数须为 1–4", "Forms must be 1–4"));
+        return Err(ApiError::invalid(
+            "forms",
+            "平行卷份数须为 1–4",
+            "Forms must be 1–4",
+        ));
     }
-    bank_q::bank_by_id(&state.db, req.bank_id).await?.ok_or_else(|| ApiError::invalid("bank_id", "题库不存在", "No such bank"))?;
+    bank_q::bank_by_id(&state.db, req.bank_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("bank_id", "题库不存在", "No such bank"))?;
     let rows = bank_q::active_items(&state.db, req.bank_id).await?;
     let mut candidates = Vec::with_capacity(rows.len());
     let mut version_of = std::collections::HashMap::new();
     for r in &rows {
-        let body = r.body().map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
+        let body = r
+            .body()
+            .map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
         version_of.insert(r.item_id, r.item_version_id);
-        candidates.push(assemble::Candidate { item_id: r.item_id, item_type: body.item_type, knowledge_point: body.knowledge_point, difficulty: body.difficulty });
+        candidates.push(assemble::Candidate {
+            item_id: r.item_id,
+            item_type: body.item_type,
+            knowledge_point: body.knowledge_point,
+            difficulty: body.difficulty,
+        });
     }
     let recent: HashSet<i64> = if req.exclude_recent_papers > 0 {
-        queries::items_of_recent_papers(&state.db, req.bank_id, req.exclude_recent_papers).await?.into_iter().collect()
+        queries::items_of_recent_papers(&state.db, req.bank_id, req.exclude_recent_papers)
+            .await?
+            .into_iter()
+            .collect()
     } else {
         HashSet::new()
     };
-    let (forms, shared) = assemble::assemble(&candidates, &req.cells, &recent, req.forms, &mut rand::thread_rng()).map_err(|s| {
+    let (forms, shared) = assemble::assemble(
+        &candidates,
+        &req.cells,
+        &recent,
+        req.forms,
+        &mut rand::thread_rng(),
+    )
+    .map_err(|s| {
         let (zh, en) = s.message(&req.cells);
         ApiError::invalid_code(format!("cells[{}]", s.cell), "bank_too_small", zh, en)
     })?;
@@ -294,17 +402,39 @@ async fn assemble_papers(Staff(user): Staff, State(state): State<AppState>, Json
             },
         )
         .await?;
-        let items: Vec<(i64, i64, i64)> = form.iter().map(|d| (d.item_id, version_of[&d.item_id], d.score_centi)).collect();
+        let items: Vec<(i64, i64, i64)> = form
+            .iter()
+            .map(|d| (d.item_id, version_of[&d.item_id], d.score_centi))
+            .collect();
         queries::insert_items(&mut tx, id, &items).await?;
         ids.push(id);
     }
     tx.commit().await?;
     let mut papers = Vec::new();
     for id in ids {
-        audit::record(&state.db, Some(&user), "paper.assemble", "paper", Some(&id.to_string()), serde_json::json!({"blueprint": req.cells, "form_group": group})).await?;
-        papers.push(queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?.into());
+        audit::record(
+            &state.db,
+            Some(&user),
+            "paper.assemble",
+            "paper",
+            Some(&id.to_string()),
+            serde_json::json!({"blueprint": req.cells, "form_group": group}),
+        )
+        .await?;
+        papers.push(
+            queries::paper_by_id(&state.db, id)
+                .await?
+                .ok_or(ApiError::NotFound("paper"))?
+                .into(),
+        );
     }
-    Ok((StatusCode::CREATED, Json(AssembleResult { papers, shared_items: shared })))
+    Ok((
+        StatusCode::CREATED,
+        Json(AssembleResult {
+            papers,
+            shared_items: shared,
+        }),
+    ))
 }
 
 /// One question of a paper as staff preview it: the pinned version's full body (the answer key).
@@ -329,8 +459,16 @@ async fn entries(state: &AppState, paper_id: i64) -> ApiResult<Vec<PaperEntry>> 
         .await?
         .into_iter()
         .map(|r| {
-            let body = serde_json::from_str(&r.body).map_err(|e| anyhow::anyhow!("stored version: {e}"))?;
-            Ok(PaperEntry { position: r.position, item_id: r.item_id, item_version_id: r.item_version_id, version: r.version, score_centi: r.score_centi, body })
+            let body = serde_json::from_str(&r.body)
+                .map_err(|e| anyhow::anyhow!("stored version: {e}"))?;
+            Ok(PaperEntry {
+                position: r.position,
+                item_id: r.item_id,
+                item_version_id: r.item_version_id,
+                version: r.version,
+                score_centi: r.score_centi,
+                body,
+            })
         })
         .collect()
 }
@@ -338,11 +476,31 @@ async fn entries(state: &AppState, paper_id: i64) -> ApiResult<Vec<PaperEntry>> 
 /// Staff preview of a paper with its answer key (logged).
 #[utoipa::path(get, path = "/api/papers/{id}", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = PaperDetail)), security(("bearer" = [])))]
-async fn get_paper(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<PaperDetail>> {
-    let row = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+async fn get_paper(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PaperDetail>> {
+    let row = queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     let items = entries(&state, id).await?;
-    queries::log_access(&state.db, &queries::Access { paper_id: id, usage_id: None, account_id: user.account_id, role: user.role.as_str(), what: "preview", granted: true }).await?;
-    Ok(Json(PaperDetail { paper: row.into(), items }))
+    queries::log_access(
+        &state.db,
+        &queries::Access {
+            paper_id: id,
+            usage_id: None,
+            account_id: user.account_id,
+            role: user.role.as_str(),
+            what: "preview",
+            granted: true,
+        },
+    )
+    .await?;
+    Ok(Json(PaperDetail {
+        paper: row.into(),
+        items,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -362,19 +520,45 @@ fn not_draft(state: &str) -> ApiError {
 /// Replace a draft's items (409 once locked).
 #[utoipa::path(put, path = "/api/papers/{id}/items", tag = "paper", params(("id" = i64, Path)), request_body = ReplaceItems,
     responses((status = 200, body = PaperSummary), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn replace_items(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<ReplaceItems>) -> ApiResult<Json<PaperSummary>> {
-    let row = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+async fn replace_items(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<ReplaceItems>,
+) -> ApiResult<Json<PaperSummary>> {
+    let row = queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     if row.state != "draft" {
         return Err(not_draft(&row.state));
     }
     let items = pin_items(&state, row.bank_id, &req.items).await?;
-    let before: Vec<i64> = queries::paper_items(&state.db, id).await?.iter().map(|r| r.item_version_id).collect();
+    let before: Vec<i64> = queries::paper_items(&state.db, id)
+        .await?
+        .iter()
+        .map(|r| r.item_version_id)
+        .collect();
     if !queries::replace_items_of_draft(&state.db, id, &items).await? {
-        let now = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+        let now = queries::paper_by_id(&state.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("paper"))?;
         return Err(not_draft(&now.state));
     }
-    audit::record(&state.db, Some(&user), "paper.items", "paper", Some(&id.to_string()), serde_json::json!({"before": before, "after": items})).await?;
-    Ok(Json(queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?.into()))
+    audit::record(
+        &state.db,
+        Some(&user),
+        "paper.items",
+        "paper",
+        Some(&id.to_string()),
+        serde_json::json!({"before": before, "after": items}),
+    )
+    .await?;
+    Ok(Json(
+        queries::paper_by_id(&state.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("paper"))?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -386,25 +570,57 @@ pub struct ChangeState {
 /// Move a paper along draft → locked → in_use → retired (409 for any other move).
 #[utoipa::path(post, path = "/api/papers/{id}/state", tag = "paper", params(("id" = i64, Path)), request_body = ChangeState,
     responses((status = 200, body = PaperSummary), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn change_state(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<ChangeState>) -> ApiResult<Json<PaperSummary>> {
-    let row = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+async fn change_state(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<ChangeState>,
+) -> ApiResult<Json<PaperSummary>> {
+    let row = queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     let from = parse_state(&row.state)?;
     if !from.may_become(req.state) {
         return Err(ApiError::conflict(
             Some("state"),
             format!("试卷不能从 {} 变为 {}", from.as_str(), req.state.as_str()),
-            format!("A paper cannot go from {} to {}", from.as_str(), req.state.as_str()),
+            format!(
+                "A paper cannot go from {} to {}",
+                from.as_str(),
+                req.state.as_str()
+            ),
         ));
     }
     if req.state == PaperState::Locked && row.item_count == 0 {
-        return Err(ApiError::invalid("state", "空试卷不能锁定", "An empty paper cannot be locked"));
+        return Err(ApiError::invalid(
+            "state",
+            "空试卷不能锁定",
+            "An empty paper cannot be locked",
+        ));
     }
     if !queries::set_state(&state.db, id, from.as_str(), req.state.as_str()).await? {
-        return Err(ApiError::conflict(Some("state"), "试卷状态已被他人修改", "Someone else changed the paper's state"));
+        return Err(ApiError::conflict(
+            Some("state"),
+            "试卷状态已被他人修改",
+            "Someone else changed the paper's state",
+        ));
     }
     let action = format!("paper.{}", req.state.as_str());
-    audit::record(&state.db, Some(&user), &action, "paper", Some(&id.to_string()), serde_json::json!({"before": from.as_str(), "after": req.state.as_str()})).await?;
-    Ok(Json(queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?.into()))
+    audit::record(
+        &state.db,
+        Some(&user),
+        &action,
+        "paper",
+        Some(&id.to_string()),
+        serde_json::json!({"before": from.as_str(), "after": req.state.as_str()}),
+    )
+    .await?;
+    Ok(Json(
+        queries::paper_by_id(&state.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("paper"))?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -454,13 +670,31 @@ pub struct UsageLog {
 /// Where a paper is used and everyone who opened it or its answer key.
 #[utoipa::path(get, path = "/api/papers/{id}/usages", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = UsageLog)), security(("bearer" = [])))]
-async fn list_usages(_staff: Staff, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<UsageLog>> {
-    queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
-    let usages = queries::usages(&state.db, id).await?.into_iter().map(Usage::from).collect();
+async fn list_usages(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UsageLog>> {
+    queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
+    let usages = queries::usages(&state.db, id)
+        .await?
+        .into_iter()
+        .map(Usage::from)
+        .collect();
     let accesses = queries::access_log(&state.db, id)
         .await?
         .into_iter()
-        .map(|a| AccessEntry { usage_id: a.paper_usage_id, account_id: a.account_id, username: a.username, role: a.role, what: a.what, granted: a.granted != 0, at: a.at })
+        .map(|a| AccessEntry {
+            usage_id: a.paper_usage_id,
+            account_id: a.account_id,
+            username: a.username,
+            role: a.role,
+            what: a.what,
+            granted: a.granted != 0,
+            at: a.at,
+        })
         .collect();
     Ok(Json(UsageLog { usages, accesses }))
 }
@@ -479,13 +713,29 @@ pub struct CreateUsage {
 /// Assign a locked paper to an exam session; the paper becomes in use.
 #[utoipa::path(post, path = "/api/papers/{id}/usages", tag = "paper", params(("id" = i64, Path)), request_body = CreateUsage,
     responses((status = 201, body = Usage), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn create_usage(Staff(user): Staff, State(state): State<AppState>, Path(id): Path<i64>, Json(req): Json<CreateUsage>) -> ApiResult<(StatusCode, Json<Usage>)> {
-    let row = queries::paper_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("paper"))?;
+async fn create_usage(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<CreateUsage>,
+) -> ApiResult<(StatusCode, Json<Usage>)> {
+    let row = queries::paper_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     if req.session_name.trim().is_empty() || req.session_name.chars().count() > 200 {
-        return Err(ApiError::invalid("session_name", "场次名称须为 1–200 个字符", "Session name: 1–200 characters"));
+        return Err(ApiError::invalid(
+            "session_name",
+            "场次名称须为 1–200 个字符",
+            "Session name: 1–200 characters",
+        ));
     }
-    let starts_at = chrono::DateTime::parse_from_rfc3339(req.starts_at.trim())
-        .map_err(|_| ApiError::invalid("starts_at", "开考时间须为 RFC 3339 格式，如 2026-12-05T09:00:00+08:00", "starts_at must be RFC 3339, e.g. 2026-12-05T09:00:00+08:00"))?;
+    let starts_at = chrono::DateTime::parse_from_rfc3339(req.starts_at.trim()).map_err(|_| {
+        ApiError::invalid(
+            "starts_at",
+            "开考时间须为 RFC 3339 格式，如 2026-12-05T09:00:00+08:00",
+            "starts_at must be RFC 3339, e.g. 2026-12-05T09:00:00+08:00",
+        )
+    })?;
     let starts_at = db::to_text(starts_at.with_timezone(&chrono::Utc));
     match row.state.as_str() {
         "locked" => {
@@ -500,9 +750,19 @@ async fn create_usage(Staff(user): Staff, State(state): State<AppState>, Path(id
             ));
         }
     }
-    let uid = queries::insert_usage(&state.db, id, req.session_name.trim(), req.session_ref.as_deref(), &starts_at, user.account_id).await?;
+    let uid = queries::insert_usage(
+        &state.db,
+        id,
+        req.session_name.trim(),
+        req.session_ref.as_deref(),
+        &starts_at,
+        user.account_id,
+    )
+    .await?;
     audit::record(&state.db, Some(&user), "paper.use", "paper", Some(&id.to_string()), serde_json::json!({"usage_id": uid, "session_name": req.session_name.trim(), "starts_at": starts_at})).await?;
-    let u = queries::usage_by_id(&state.db, uid).await?.ok_or(ApiError::NotFound("usage"))?;
+    let u = queries::usage_by_id(&state.db, uid)
+        .await?
+        .ok_or(ApiError::NotFound("usage"))?;
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
@@ -511,15 +771,32 @@ fn is_staff(role: Role) -> bool {
 }
 
 /// Checks the session has started (staff: always), logging the attempt either way.
-async fn gate(state: &AppState, user: &AuthUser, usage: &queries::UsageRow, what: &str, allowed_role: bool) -> ApiResult<()> {
+async fn gate(
+    state: &AppState,
+    user: &AuthUser,
+    usage: &queries::UsageRow,
+    what: &str,
+    allowed_role: bool,
+) -> ApiResult<()> {
     let started = db::now() >= usage.starts_at;
     let granted = allowed_role && (is_staff(user.role) || started);
     queries::log_access(
         &state.db,
-        &queries::Access { paper_id: usage.paper_id, usage_id: Some(usage.paper_usage_id), account_id: user.account_id, role: user.role.as_str(), what, granted },
+        &queries::Access {
+            paper_id: usage.paper_id,
+            usage_id: Some(usage.paper_usage_id),
+            account_id: user.account_id,
+            role: user.role.as_str(),
+            what,
+            granted,
+        },
     )
     .await?;
-    if granted { Ok(()) } else { Err(ApiError::Forbidden) }
+    if granted {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -543,14 +820,26 @@ pub struct SessionPaper {
 /// (staff at any time); 403 before. Every attempt is logged.
 #[utoipa::path(get, path = "/api/paper-usages/{id}/paper", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = SessionPaper), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn paper_for_session(user: AuthUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<SessionPaper>> {
-    let usage = queries::usage_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("usage"))?;
+async fn paper_for_session(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SessionPaper>> {
+    let usage = queries::usage_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("usage"))?;
     gate(&state, &user, &usage, "paper", true).await?;
-    let paper = queries::paper_by_id(&state.db, usage.paper_id).await?.ok_or(ApiError::NotFound("paper"))?;
+    let paper = queries::paper_by_id(&state.db, usage.paper_id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
     let questions = entries(&state, usage.paper_id)
         .await?
         .into_iter()
-        .map(|e| SessionQuestion { position: e.position, score_centi: e.score_centi, question: e.body.for_candidate() })
+        .map(|e| SessionQuestion {
+            position: e.position,
+            score_centi: e.score_centi,
+            question: e.body.for_candidate(),
+        })
         .collect();
     Ok(Json(SessionPaper {
         usage_id: usage.paper_usage_id,
@@ -566,9 +855,20 @@ async fn paper_for_session(user: AuthUser, State(state): State<AppState>, Path(i
 /// started; nobody else. Every attempt is logged.
 #[utoipa::path(get, path = "/api/paper-usages/{id}/answer-key", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = PaperDetail), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-async fn answer_key_for_session(Examiner(user): Examiner, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<PaperDetail>> {
-    let usage = queries::usage_by_id(&state.db, id).await?.ok_or(ApiError::NotFound("usage"))?;
+async fn answer_key_for_session(
+    Examiner(user): Examiner,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PaperDetail>> {
+    let usage = queries::usage_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("usage"))?;
     gate(&state, &user, &usage, "answer_key", true).await?;
-    let paper = queries::paper_by_id(&state.db, usage.paper_id).await?.ok_or(ApiError::NotFound("paper"))?;
-    Ok(Json(PaperDetail { paper: paper.into(), items: entries(&state, usage.paper_id).await? }))
+    let paper = queries::paper_by_id(&state.db, usage.paper_id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))?;
+    Ok(Json(PaperDetail {
+        paper: paper.into(),
+        items: entries(&state, usage.paper_id).await?,
+    }))
 }

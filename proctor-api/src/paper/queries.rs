@@ -51,7 +51,11 @@ pub async fn insert_paper(conn: &mut AnyConnection, p: &NewPaper<'_>) -> sqlx::R
 }
 
 /// (item_id, item_version_id, score_centi) in paper order.
-pub async fn insert_items(conn: &mut AnyConnection, paper_id: i64, items: &[(i64, i64, i64)]) -> sqlx::Result<()> {
+pub async fn insert_items(
+    conn: &mut AnyConnection,
+    paper_id: i64,
+    items: &[(i64, i64, i64)],
+) -> sqlx::Result<()> {
     for (pos, (item_id, version_id, score)) in items.iter().enumerate() {
         sqlx::query(
             "INSERT INTO paper_item (paper_id, position, item_id, item_version_id, score_centi) VALUES ($1, $2, $3, $4, $5)",
@@ -68,7 +72,11 @@ pub async fn insert_items(conn: &mut AnyConnection, paper_id: i64, items: &[(i64
 }
 
 /// Replaces a draft's items; `false` (nothing changed) when the paper is not a draft.
-pub async fn replace_items_of_draft(db: &Db, paper_id: i64, items: &[(i64, i64, i64)]) -> sqlx::Result<bool> {
+pub async fn replace_items_of_draft(
+    db: &Db,
+    paper_id: i64,
+    items: &[(i64, i64, i64)],
+) -> sqlx::Result<bool> {
     let mut tx = db.pool.begin().await?;
     let n = sqlx::query("UPDATE paper SET updated_at = $1 WHERE paper_id = $2 AND state = 'draft'")
         .bind(db::now())
@@ -79,7 +87,10 @@ pub async fn replace_items_of_draft(db: &Db, paper_id: i64, items: &[(i64, i64, 
     if n != 1 {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM paper_item WHERE paper_id = $1").bind(paper_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM paper_item WHERE paper_id = $1")
+        .bind(paper_id)
+        .execute(&mut *tx)
+        .await?;
     insert_items(&mut tx, paper_id, items).await?;
     tx.commit().await?;
     Ok(true)
@@ -87,22 +98,33 @@ pub async fn replace_items_of_draft(db: &Db, paper_id: i64, items: &[(i64, i64, 
 
 /// Moves a paper from one state to another; `false` when it was not in `from`.
 pub async fn set_state(db: &Db, paper_id: i64, from: &str, to: &str) -> sqlx::Result<bool> {
-    let n = sqlx::query("UPDATE paper SET state = $1, updated_at = $2 WHERE paper_id = $3 AND state = $4")
-        .bind(to)
-        .bind(db::now())
-        .bind(paper_id)
-        .bind(from)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE paper SET state = $1, updated_at = $2 WHERE paper_id = $3 AND state = $4",
+    )
+    .bind(to)
+    .bind(db::now())
+    .bind(paper_id)
+    .bind(from)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
 pub async fn paper_by_id(db: &Db, id: i64) -> sqlx::Result<Option<PaperRow>> {
-    sqlx::query_as(&format!("SELECT {PAPER_COLS} FROM paper p WHERE p.paper_id = $1")).bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as(&format!(
+        "SELECT {PAPER_COLS} FROM paper p WHERE p.paper_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
-pub async fn list_papers(db: &Db, bank_id: Option<i64>, state: Option<&str>) -> sqlx::Result<Vec<PaperRow>> {
+pub async fn list_papers(
+    db: &Db,
+    bank_id: Option<i64>,
+    state: Option<&str>,
+) -> sqlx::Result<Vec<PaperRow>> {
     sqlx::query_as(&format!(
         "SELECT {PAPER_COLS} FROM paper p WHERE ($1 IS NULL OR p.bank_id = $1) AND ($2 IS NULL OR p.state = $2) \
          ORDER BY p.paper_id DESC"
@@ -158,7 +180,14 @@ pub struct UsageRow {
     pub created_by: Option<i64>,
 }
 
-pub async fn insert_usage(db: &Db, paper_id: i64, name: &str, session_ref: Option<&str>, starts_at: &str, by: i64) -> sqlx::Result<i64> {
+pub async fn insert_usage(
+    db: &Db,
+    paper_id: i64,
+    name: &str,
+    session_ref: Option<&str>,
+    starts_at: &str,
+    by: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO paper_usage (paper_id, session_name, session_ref, starts_at, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING paper_usage_id",
