@@ -41,6 +41,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/banks", Only(STAFF)),
     ("get", "/api/banks/{id}/items", Only(STAFF)),
     ("post", "/api/banks/{id}/items", Only(STAFF)),
+    ("post", "/api/banks/{id}/items/bulk", Only(STAFF)),
     ("get", "/api/banks/{id}/stats", Only(STAFF)),
     ("get", "/api/banks/{id}/export", Only(STAFF)),
     ("post", "/api/banks/{id}/imports", Only(STAFF)),

@@ -396,14 +396,14 @@ pub fn build(
             body.rubric = parse_rubric(&raw.explanation);
         }
     }
-    if !matches!(item_type, ItemType::Single | ItemType::Multiple) {
-        if let Some(i) = options.iter().position(|o| !o.is_empty()) {
-            errors.push(ferr(
-                Field::Option(i),
-                format!("{}不应有选项", item_type.zh()),
-                format!("A {} has no options", item_type.as_str()),
-            ));
-        }
+    if !matches!(item_type, ItemType::Single | ItemType::Multiple)
+        && let Some(i) = options.iter().position(|o| !o.is_empty())
+    {
+        errors.push(ferr(
+            Field::Option(i),
+            format!("{}不应有选项", item_type.zh()),
+            format!("A {} has no options", item_type.as_str()),
+        ));
     }
     if errors.is_empty() {
         Ok(body)

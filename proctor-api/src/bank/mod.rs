@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_items, create_item))
         .routes(routes!(get_item, update_item))
         .routes(routes!(set_item_retired))
+        .routes(routes!(bulk_edit))
         .routes(routes!(bank_stats))
         .routes(routes!(export_bank))
         .routes(routes!(import::get_import))
@@ -516,4 +517,107 @@ async fn export_bank(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkEdit {
+    pub item_ids: Vec<i64>,
+    /// New difficulty for every listed item.
+    #[serde(default)]
+    pub difficulty: Option<i64>,
+    /// New knowledge point for every listed item.
+    #[serde(default)]
+    pub knowledge_point: Option<String>,
+    #[serde(default)]
+    pub retired: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    /// Items that got a new version.
+    pub new_versions: usize,
+    /// Items whose retired flag was set.
+    pub retired_changed: usize,
+}
+
+/// Change the difficulty, knowledge point or retired flag of many items at once. Every item
+/// is checked before any is changed; content changes write new versions.
+#[utoipa::path(post, path = "/api/banks/{id}/items/bulk", tag = "bank", params(("id" = i64, Path)),
+    request_body = BulkEdit, responses((status = 200, body = BulkResult), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn bulk_edit(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(bank_id): Path<i64>,
+    Json(req): Json<BulkEdit>,
+) -> ApiResult<Json<BulkResult>> {
+    queries::bank_by_id(&state.db, bank_id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
+    if req.item_ids.is_empty() || req.item_ids.len() > 5000 {
+        return Err(ApiError::invalid(
+            "item_ids",
+            "须列出 1–5000 道试题",
+            "List 1–5000 items",
+        ));
+    }
+    let mut planned = Vec::with_capacity(req.item_ids.len());
+    for (i, id) in req.item_ids.iter().enumerate() {
+        let field = format!("item_ids[{i}]");
+        let row = queries::item_by_id(&state.db, *id)
+            .await?
+            .filter(|r| r.bank_id == bank_id)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    field.clone(),
+                    "该题库中没有这道试题",
+                    "No such item in this bank",
+                )
+            })?;
+        let before = row
+            .body()
+            .map_err(|e| anyhow::anyhow!("stored item body: {e}"))?;
+        let mut after = before.clone();
+        if let Some(d) = req.difficulty {
+            after.difficulty = d;
+        }
+        if let Some(k) = &req.knowledge_point {
+            after.knowledge_point = k.clone();
+        }
+        after.normalize_and_check().map_err(|errs| {
+            let e = errs
+                .into_iter()
+                .next()
+                .map(|e| (e.zh, e.en))
+                .unwrap_or_default();
+            ApiError::invalid(field, e.0, e.1)
+        })?;
+        planned.push((row, before, after));
+    }
+    let (mut new_versions, mut retired_changed) = (0, 0);
+    for (row, before, after) in planned {
+        let hash = after.content_hash();
+        if hash != row.content_hash {
+            queries::new_version(&state.db, &row, &after, &hash, user.account_id).await?;
+            new_versions += 1;
+        }
+        if let Some(r) = req.retired.filter(|r| *r != (row.retired != 0)) {
+            queries::set_retired(&state.db, row.item_id, r).await?;
+            retired_changed += 1;
+        }
+        audit::record(
+            &state.db,
+            Some(&user),
+            "item.bulk_update",
+            "item",
+            Some(&row.item_id.to_string()),
+            serde_json::json!({"before": before, "after": after, "retired": req.retired}),
+        )
+        .await?;
+    }
+    Ok(Json(BulkResult {
+        new_versions,
+        retired_changed,
+    }))
 }

@@ -37,10 +37,10 @@ fn header_col(name: &str) -> Option<Col> {
             .position(|l| l.eq_ignore_ascii_case(letter))?;
         return Some(Col::Option(i));
     }
-    if n.len() == 1 {
-        if let Some(i) = LETTERS.iter().position(|l| *l == n) {
-            return Some(Col::Option(i));
-        }
+    if n.len() == 1
+        && let Some(i) = LETTERS.iter().position(|l| *l == n)
+    {
+        return Some(Col::Option(i));
     }
     Some(match n {
         "题型" | "试题类型" | "题目类型" => Col::Type,
