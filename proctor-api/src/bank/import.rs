@@ -6,11 +6,11 @@
 use std::collections::HashSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::item::ItemBody;
 use super::{docx, queries, xlsx};
@@ -142,10 +142,18 @@ async fn preview(state: &AppState, imp: &queries::ImportRow) -> ApiResult<Import
     })
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// For banks whose headers differ from the template (provincial sources): a JSON object
+    /// mapping the file's headers to template columns, e.g. `{"试题类别":"题型","选项1":"选项A"}`.
+    pub columns: Option<String>,
+}
+
 /// Upload an Excel (.xlsx, template columns) or Word (.docx) bank file as the raw request
 /// body. Nothing is imported yet: the answer is a preview listing every bad row.
 #[utoipa::path(post, path = "/api/banks/{id}/imports", tag = "bank",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), ImportQuery),
     request_body(content = String, content_type = "application/octet-stream", description = "the .xlsx or .docx file"),
     responses((status = 201, body = ImportPreview), (status = 400, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -153,8 +161,26 @@ pub async fn create_import(
     Staff(user): Staff,
     State(state): State<AppState>,
     Path(bank_id): Path<i64>,
+    Query(q): Query<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportPreview>)> {
+    let map: xlsx::ColumnMap = match q.columns.as_deref() {
+        None => xlsx::ColumnMap::new(),
+        Some(text) => serde_json::from_str(text).map_err(|_| {
+            ApiError::invalid(
+                "columns",
+                "列映射须为 JSON 对象，如 {\"试题类别\":\"题型\"}",
+                "columns must be a JSON object such as {\"试题类别\":\"题型\"}",
+            )
+        })?,
+    };
+    if let Err(bad) = xlsx::check_map(&map) {
+        return Err(ApiError::invalid(
+            "columns",
+            format!("“{bad}”不是模板中的列"),
+            format!("\"{bad}\" is not a template column"),
+        ));
+    }
     queries::bank_by_id(&state.db, bank_id)
         .await?
         .ok_or(ApiError::NotFound("bank"))?;
@@ -169,7 +195,7 @@ pub async fn create_import(
     let bytes = body.clone();
     let parsed = tokio::task::spawn_blocking(move || {
         if format == "xlsx" {
-            xlsx::parse(&bytes)
+            xlsx::parse(&bytes, &map)
         } else {
             docx::parse(&bytes)
         }

@@ -25,6 +25,26 @@ enum Col {
     Explanation,
 }
 
+/// A provincial source's own headers mapped to template column names
+/// (`{"试题类别": "题型", "选项1": "选项A"}`); configured per source by whoever uploads.
+pub type ColumnMap = std::collections::BTreeMap<String, String>;
+
+/// The template column a mapped name stands for; `Err` names an unknown template column.
+pub fn check_map(map: &ColumnMap) -> Result<(), String> {
+    match map.values().find(|v| header_col(v).is_none()) {
+        Some(bad) => Err(bad.clone()),
+        None => Ok(()),
+    }
+}
+
+fn mapped_col(name: &str, map: &ColumnMap) -> Option<Col> {
+    let key = cells::halfwidth(name);
+    match map.get(key.trim()) {
+        Some(template) => header_col(template),
+        None => header_col(name),
+    }
+}
+
 fn header_col(name: &str) -> Option<Col> {
     let n: String = cells::halfwidth(name)
         .chars()
@@ -103,7 +123,7 @@ fn file_error(zh: &str, en: &str) -> Parsed {
 }
 
 /// Parses the first worksheet. Never fails: an unreadable file is one error at row 0.
-pub fn parse(bytes: &[u8]) -> Parsed {
+pub fn parse(bytes: &[u8], map: &ColumnMap) -> Parsed {
     let mut wb: Xlsx<_> = match open_workbook_from_rs(Cursor::new(bytes)) {
         Ok(wb) => wb,
         Err(_) => {
@@ -141,7 +161,7 @@ pub fn parse(bytes: &[u8]) -> Parsed {
         }
     }
     let Some(header_row) = grid.iter().take(10).position(|row| {
-        let cols: Vec<_> = row.iter().filter_map(|c| header_col(c)).collect();
+        let cols: Vec<_> = row.iter().filter_map(|c| mapped_col(c, map)).collect();
         cols.contains(&Col::Type) && cols.contains(&Col::Stem)
     }) else {
         return file_error(
@@ -152,7 +172,7 @@ pub fn parse(bytes: &[u8]) -> Parsed {
     let columns: Vec<(usize, Col, String)> = grid[header_row]
         .iter()
         .enumerate()
-        .filter_map(|(i, name)| header_col(name).map(|c| (i, c, name.clone())))
+        .filter_map(|(i, name)| mapped_col(name, map).map(|c| (i, c, name.clone())))
         .collect();
     let mut out = Parsed {
         items: Vec::new(),
