@@ -183,6 +183,28 @@ async fn random_papers_meet_the_blueprint_exactly() {
     let b = ids(&paper_items(&srv, &staff, res["papers"][1]["id"].as_i64().unwrap()).await);
     assert_eq!((a.len(), b.len(), a.intersection(&b).count()), (5, 5, 1));
 
+    // A target difficulty: the easiest of many draws is kept. The bank's singles average 3,
+    // so a draw aimed at 1 lands below that (64 draws all at or above 3 do not happen).
+    let singles = json!([{"item_type": "single", "count": 10, "score_centi": 100}]);
+    let (s, res) = send(
+        &srv,
+        &staff,
+        "POST",
+        "/api/papers/assemble",
+        json!({"bank_id": bank, "name": "易卷", "cells": singles, "target_difficulty": 1.0}),
+    )
+    .await;
+    assert_eq!(s, 201, "{res}");
+    let easy = res["mean_difficulty"][0].as_f64().unwrap();
+    assert!(easy < 3.0, "mean difficulty {easy}");
+    let items = paper_items(&srv, &staff, res["papers"][0]["id"].as_i64().unwrap()).await;
+    let mean = items
+        .iter()
+        .map(|e| e["body"]["difficulty"].as_f64().unwrap())
+        .sum::<f64>()
+        / items.len() as f64;
+    assert!((mean - easy).abs() < 0.01);
+
     // A total that does not match the cells.
     let (s, err) = send(
         &srv,

@@ -102,6 +102,19 @@ pub struct Drawn {
     pub score_centi: i64,
 }
 
+/// Score-weighted mean difficulty of a drawn form.
+pub fn mean_difficulty(form: &[Drawn], difficulty_of: &std::collections::HashMap<i64, i64>) -> f64 {
+    let total: i64 = form.iter().map(|d| d.score_centi).sum();
+    if total == 0 {
+        return 0.0;
+    }
+    let weighted: i64 = form
+        .iter()
+        .map(|d| d.score_centi * difficulty_of.get(&d.item_id).copied().unwrap_or(0))
+        .sum();
+    weighted as f64 / total as f64
+}
+
 /// Draws `forms` papers. `recent` items are never drawn. Returns the forms (each in
 /// blueprint cell order) and how many items the forms share.
 pub fn assemble(

@@ -263,6 +263,10 @@ pub struct AssembleRequest {
     /// Leave out items used by the bank's N most recent papers.
     #[serde(default)]
     pub exclude_recent_papers: i64,
+    /// Score-weighted mean difficulty (1–5) to aim for: the draw closest to it out of 64 is
+    /// kept. Any mean when absent.
+    #[serde(default)]
+    pub target_difficulty: Option<f64>,
     /// 1 (default) or 2–4 parallel forms (A/B…).
     #[serde(default = "one")]
     pub forms: usize,
@@ -277,6 +281,8 @@ pub struct AssembleResult {
     pub papers: Vec<PaperSummary>,
     /// Items that appear in more than one form (0 unless the bank is too small to avoid it).
     pub shared_items: usize,
+    /// Score-weighted mean difficulty of each paper, in the order of `papers`.
+    pub mean_difficulty: Vec<f64>,
 }
 
 /// Draw papers at random from a blueprint. When the bank is short, the 400 names the cell.
@@ -369,19 +375,63 @@ async fn assemble_papers(
     } else {
         HashSet::new()
     };
-    let (forms, shared) = assemble::assemble(
-        &candidates,
-        &req.cells,
-        &recent,
-        req.forms,
-        &mut rand::thread_rng(),
-    )
-    .map_err(|s| {
-        let (zh, en) = s.message(&req.cells);
-        ApiError::invalid_code(format!("cells[{}]", s.cell), "bank_too_small", zh, en)
-    })?;
+    if req
+        .target_difficulty
+        .is_some_and(|t| !(1.0..=5.0).contains(&t))
+    {
+        return Err(ApiError::invalid(
+            "target_difficulty",
+            "目标难度须在 1–5 之间",
+            "target_difficulty must be 1–5",
+        ));
+    }
+    let difficulty_of: std::collections::HashMap<i64, i64> = candidates
+        .iter()
+        .map(|c| (c.item_id, c.difficulty))
+        .collect();
+    // The thread-local generator must not live across an await.
+    let best = {
+        let mut best: Option<(f64, Vec<Vec<assemble::Drawn>>, usize)> = None;
+        let mut rng = rand::thread_rng();
+        let tries = if req.target_difficulty.is_some() {
+            64
+        } else {
+            1
+        };
+        for _ in 0..tries {
+            let (forms, shared) = assemble::assemble(
+                &candidates,
+                &req.cells,
+                &recent,
+                req.forms,
+                &mut rng,
+            )
+            .map_err(|s| {
+                let (zh, en) = s.message(&req.cells);
+                ApiError::invalid_code(format!("cells[{}]", s.cell), "bank_too_small", zh, en)
+            })?;
+            let off = match req.target_difficulty {
+                Some(t) => forms
+                    .iter()
+                    .map(|f| (assemble::mean_difficulty(f, &difficulty_of) - t).abs())
+                    .fold(0.0, f64::max),
+                None => 0.0,
+            };
+            if best.as_ref().is_none_or(|b| off < b.0) {
+                best = Some((off, forms, shared));
+            }
+        }
+        best
+    };
+    let Some((_, forms, shared)) = best else {
+        return Err(ApiError::Internal(anyhow::anyhow!("no draw")));
+    };
+    let mean_difficulty: Vec<f64> = forms
+        .iter()
+        .map(|f| (assemble::mean_difficulty(f, &difficulty_of) * 100.0).round() / 100.0)
+        .collect();
     let group = (req.forms > 1).then(|| uuid::Uuid::new_v4().to_string());
-    let blueprint = serde_json::json!({"cells": req.cells, "exclude_recent_papers": req.exclude_recent_papers, "forms": req.forms}).to_string();
+    let blueprint = serde_json::json!({"cells": req.cells, "exclude_recent_papers": req.exclude_recent_papers, "forms": req.forms, "target_difficulty": req.target_difficulty}).to_string();
     let mut ids = Vec::new();
     let mut tx = state.db.pool.begin().await?;
     for (k, form) in forms.iter().enumerate() {
@@ -433,6 +483,7 @@ async fn assemble_papers(
         Json(AssembleResult {
             papers,
             shared_items: shared,
+            mean_difficulty,
         }),
     ))
 }
