@@ -19,6 +19,7 @@
 
 pub mod affairs;
 pub mod audit;
+pub mod bank;
 pub mod auth;
 pub mod db;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod metrics;
 pub mod notify;
 pub mod org;
 pub mod plan;
+pub mod paper;
 pub mod public;
 pub mod registration;
 pub mod settings;

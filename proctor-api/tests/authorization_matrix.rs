@@ -26,6 +26,7 @@ const OVERSEER: &[Role] = &[Admin, Staff, Supervisor, Province];
 const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
 const CANDIDATE: &[Role] = &[Candidate];
 const SELF_OR_STAFF: &[Role] = &[Admin, Staff, Candidate];
+const EXAMINER: &[Role] = &[Admin, Staff, Examiner];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -83,6 +84,30 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
+    ("get", "/api/banks", Only(STAFF)),
+    ("post", "/api/banks", Only(STAFF)),
+    ("get", "/api/banks/{id}/items", Only(STAFF)),
+    ("post", "/api/banks/{id}/items", Only(STAFF)),
+    ("post", "/api/banks/{id}/items/bulk", Only(STAFF)),
+    ("get", "/api/banks/{id}/stats", Only(STAFF)),
+    ("get", "/api/banks/{id}/export", Only(STAFF)),
+    ("post", "/api/banks/{id}/imports", Only(STAFF)),
+    ("get", "/api/imports/{id}", Only(STAFF)),
+    ("post", "/api/imports/{id}/confirm", Only(STAFF)),
+    ("get", "/api/items/{id}", Only(STAFF)),
+    ("put", "/api/items/{id}", Only(STAFF)),
+    ("post", "/api/items/{id}/retired", Only(STAFF)),
+    ("get", "/api/papers", Only(STAFF)),
+    ("post", "/api/papers", Only(STAFF)),
+    ("post", "/api/papers/assemble", Only(STAFF)),
+    ("get", "/api/papers/{id}", Only(STAFF)),
+    ("put", "/api/papers/{id}/items", Only(STAFF)),
+    ("post", "/api/papers/{id}/state", Only(STAFF)),
+    ("get", "/api/papers/{id}/usages", Only(STAFF)),
+    ("post", "/api/papers/{id}/usages", Only(STAFF)),
+    // Anyone signed in reaches the gate; before the session starts only staff pass it.
+    ("get", "/api/paper-usages/{id}/paper", SignedIn),
+    ("get", "/api/paper-usages/{id}/answer-key", Only(EXAMINER)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

@@ -24,7 +24,8 @@ pub use json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{
-    affairs, audit, auth, identity, live, notify, org, plan, public, registration, ticket, users,
+    affairs, audit, auth, bank, identity, live, notify, org, paper, plan, public, registration,
+    ticket, users,
 };
 
 #[derive(OpenApi)]
@@ -58,6 +59,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(ticket::router())
         .merge(notify::router())
         .merge(live::router())
+        .merge(bank::router())
+        .merge(paper::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

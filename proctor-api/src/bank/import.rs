@@ -1,0 +1,306 @@
+//! Bank import in two steps: upload → a stored preview listing every bad row (row, column,
+//! reason) and how many items are new; confirm → the items are created in one transaction.
+//! A file with any bad row cannot be confirmed, so nothing is half-imported. Items are keyed
+//! by content hash, so importing the same file again creates nothing.
+
+use std::collections::HashSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::item::ItemBody;
+use super::{docx, queries, xlsx};
+use crate::audit;
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::http::Json;
+use crate::state::AppState;
+
+/// A problem found in an uploaded file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    /// Spreadsheet row (as Excel numbers it) or Word paragraph, from 1; 0 for the whole file.
+    pub row: usize,
+    /// Spreadsheet column letter (`K`), when the problem is in one cell.
+    pub column: Option<String>,
+    /// The column's header (or the Word field, e.g. `答案`).
+    pub column_name: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParsedItem {
+    pub row: usize,
+    pub body: ItemBody,
+    pub content_hash: String,
+}
+
+/// What a parser made of a file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub items: Vec<ParsedItem>,
+    pub errors: Vec<RowError>,
+    /// Question rows seen (sub-question rows included).
+    pub rows: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportPreview {
+    pub id: i64,
+    pub bank_id: i64,
+    /// `xlsx` or `docx`.
+    pub format: String,
+    /// `preview` until confirmed, then `confirmed`.
+    pub status: String,
+    /// Items read without error.
+    pub valid_items: usize,
+    /// Of those, items the bank does not hold yet.
+    pub new_items: usize,
+    /// Items the bank already holds (same content); confirming skips them.
+    pub already_in_bank: usize,
+    /// Rows repeating an earlier row of the same file.
+    pub repeated_in_file: usize,
+    /// Every bad row; while this is non-empty the import cannot be confirmed.
+    pub errors: Vec<RowError>,
+    /// The first items as they will be stored, for a visual check.
+    pub sample: Vec<ItemBody>,
+    pub created_count: i64,
+    pub duplicate_count: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    items: Vec<ParsedItem>,
+    repeated_in_file: usize,
+}
+
+fn detect(bytes: &[u8]) -> Option<&'static str> {
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect();
+    if names.iter().any(|n| n == "xl/workbook.xml") {
+        Some("xlsx")
+    } else if names.iter().any(|n| n == "word/document.xml") {
+        Some("docx")
+    } else {
+        None
+    }
+}
+
+async fn preview(state: &AppState, imp: &queries::ImportRow) -> ApiResult<ImportPreview> {
+    let stored: Stored =
+        serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let errors: Vec<RowError> =
+        serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let existing: HashSet<String> = queries::hashes(&state.db, imp.bank_id)
+        .await?
+        .into_iter()
+        .collect();
+    let already = if imp.status == "preview" {
+        stored
+            .items
+            .iter()
+            .filter(|i| existing.contains(&i.content_hash))
+            .count()
+    } else {
+        0
+    };
+    Ok(ImportPreview {
+        id: imp.bank_import_id,
+        bank_id: imp.bank_id,
+        format: imp.format.clone(),
+        status: imp.status.clone(),
+        valid_items: stored.items.len(),
+        new_items: if imp.status == "preview" {
+            stored.items.len() - already
+        } else {
+            imp.created_count as usize
+        },
+        already_in_bank: if imp.status == "preview" {
+            already
+        } else {
+            imp.duplicate_count as usize
+        },
+        repeated_in_file: stored.repeated_in_file,
+        errors,
+        sample: stored
+            .items
+            .iter()
+            .take(10)
+            .map(|i| i.body.clone())
+            .collect(),
+        created_count: imp.created_count,
+        duplicate_count: imp.duplicate_count,
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// For banks whose headers differ from the template (provincial sources): a JSON object
+    /// mapping the file's headers to template columns, e.g. `{"试题类别":"题型","选项1":"选项A"}`.
+    pub columns: Option<String>,
+}
+
+/// Upload an Excel (.xlsx, template columns) or Word (.docx) bank file as the raw request
+/// body. Nothing is imported yet: the answer is a preview listing every bad row.
+#[utoipa::path(post, path = "/api/banks/{id}/imports", tag = "bank",
+    params(("id" = i64, Path), ImportQuery),
+    request_body(content = String, content_type = "application/octet-stream", description = "the .xlsx or .docx file"),
+    responses((status = 201, body = ImportPreview), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_import(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(bank_id): Path<i64>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportPreview>)> {
+    let map: xlsx::ColumnMap = match q.columns.as_deref() {
+        None => xlsx::ColumnMap::new(),
+        Some(text) => serde_json::from_str(text).map_err(|_| {
+            ApiError::invalid(
+                "columns",
+                "列映射须为 JSON 对象，如 {\"试题类别\":\"题型\"}",
+                "columns must be a JSON object such as {\"试题类别\":\"题型\"}",
+            )
+        })?,
+    };
+    if let Err(bad) = xlsx::check_map(&map) {
+        return Err(ApiError::invalid(
+            "columns",
+            format!("“{bad}”不是模板中的列"),
+            format!("\"{bad}\" is not a template column"),
+        ));
+    }
+    queries::bank_by_id(&state.db, bank_id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
+    let Some(format) = detect(&body) else {
+        return Err(ApiError::invalid_code(
+            "file",
+            "unsupported_file",
+            "文件须为 Excel (.xlsx) 或 Word (.docx)",
+            "The file must be Excel (.xlsx) or Word (.docx)",
+        ));
+    };
+    let bytes = body.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        if format == "xlsx" {
+            xlsx::parse(&bytes, &map)
+        } else {
+            docx::parse(&bytes)
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("parse task: {e}"))?;
+    let mut seen = HashSet::new();
+    let total = parsed.items.len();
+    let items: Vec<ParsedItem> = parsed
+        .items
+        .into_iter()
+        .filter(|i| seen.insert(i.content_hash.clone()))
+        .collect();
+    let stored = Stored {
+        repeated_in_file: total - items.len(),
+        items,
+    };
+    let mut errors = parsed.errors;
+    errors.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    let sha = hex::encode(Sha256::digest(&body));
+    let id = queries::insert_import(
+        &state.db,
+        bank_id,
+        format,
+        &sha,
+        &serde_json::to_string(&stored).map_err(|e| anyhow::anyhow!("{e}"))?,
+        &serde_json::to_string(&errors).map_err(|e| anyhow::anyhow!("{e}"))?,
+        user.account_id,
+    )
+    .await?;
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
+    Ok((StatusCode::CREATED, Json(preview(&state, &imp).await?)))
+}
+
+/// The preview (or, once confirmed, the outcome) of an import.
+#[utoipa::path(get, path = "/api/imports/{id}", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 200, body = ImportPreview)), security(("bearer" = [])))]
+pub async fn get_import(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ImportPreview>> {
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
+    Ok(Json(preview(&state, &imp).await?))
+}
+
+/// Create the previewed items. Refused (409) while the file has bad rows or when it was
+/// confirmed already; items the bank holds already are skipped.
+#[utoipa::path(post, path = "/api/imports/{id}/confirm", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 200, body = ImportPreview), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn confirm_import(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ImportPreview>> {
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
+    let errors: Vec<RowError> =
+        serde_json::from_str(&imp.errors).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    if !errors.is_empty() {
+        return Err(ApiError::conflict(
+            Some("errors"),
+            format!(
+                "文件有 {} 处错误，未导入任何试题；请改正后重新上传",
+                errors.len()
+            ),
+            format!(
+                "The file has {} errors; nothing was imported. Fix them and upload again",
+                errors.len()
+            ),
+        ));
+    }
+    let stored: Stored =
+        serde_json::from_str(&imp.items).map_err(|e| anyhow::anyhow!("stored import: {e}"))?;
+    let items: Vec<(ItemBody, String)> = stored
+        .items
+        .into_iter()
+        .map(|i| (i.body, i.content_hash))
+        .collect();
+    let Some((created, dup)) =
+        queries::confirm_import(&state.db, &imp, &items, user.account_id).await?
+    else {
+        return Err(ApiError::conflict(
+            Some("status"),
+            "该导入已确认过",
+            "This import was confirmed already",
+        ));
+    };
+    audit::record(
+        &state.db,
+        Some(&user),
+        "bank.import",
+        "bank",
+        Some(&imp.bank_id.to_string()),
+        serde_json::json!({"import_id": id, "format": imp.format, "file_sha256": imp.file_sha256, "created": created, "skipped_existing": dup}),
+    )
+    .await?;
+    let imp = queries::import_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("import"))?;
+    Ok(Json(preview(&state, &imp).await?))
+}
