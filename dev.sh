@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The platform's two set-up commands (see README):
 #   ./dev.sh serve   install what is missing, build, and run the platform on 127.0.0.1:8080
+#                    (PROFILE=release for an optimised build, as deployments use)
 #   ./dev.sh test    install what is missing, build, and run every test
 #   ./dev.sh setup   only install what is missing (apt, pip, npm, models)
 set -euo pipefail
@@ -23,8 +24,10 @@ case "${1:-}" in
     ;;
   serve)
     setup
-    cargo build --release -p proctor-api --bin proctor
-    exec "${CARGO_TARGET_DIR:-target}/release/proctor" serve
+    profile="${PROFILE:-dev}"
+    cargo build --profile "$profile" -p proctor-api --bin proctor
+    dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+    exec "${CARGO_TARGET_DIR:-target}/$dir/proctor" serve
     ;;
   test)
     t0=$(date +%s)
