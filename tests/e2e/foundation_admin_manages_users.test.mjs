@@ -75,7 +75,7 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
     await staff.waitForURL('**/app/forbidden')
 
     // A module of a later release says so instead of showing made-up data.
-    await staff.getByTestId('nav-registration').click()
+    await staff.getByTestId('nav-arrangement').click()
     await staff.getByTestId('coming-soon').waitFor()
 
     // Staff may edit the organisation profile too.
