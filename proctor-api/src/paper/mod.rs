@@ -244,9 +244,7 @@ async fn create_paper(
         serde_json::json!({"bank_id": req.bank_id, "items": items}),
     )
     .await?;
-    let row = queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let row = load_paper(&state.db, id).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -472,9 +470,7 @@ async fn assemble_papers(
         )
         .await?;
         papers.push(
-            queries::paper_by_id(&state.db, id)
-                .await?
-                .ok_or(ApiError::NotFound("paper"))?
+            load_paper(&state.db, id).await?
                 .into(),
         );
     }
@@ -532,9 +528,7 @@ async fn get_paper(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PaperDetail>> {
-    let row = queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let row = load_paper(&state.db, id).await?;
     let items = entries(&state, id).await?;
     queries::log_access(
         &state.db,
@@ -577,9 +571,7 @@ async fn replace_items(
     Path(id): Path<i64>,
     Json(req): Json<ReplaceItems>,
 ) -> ApiResult<Json<PaperSummary>> {
-    let row = queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let row = load_paper(&state.db, id).await?;
     if row.state != "draft" {
         return Err(not_draft(&row.state));
     }
@@ -590,9 +582,7 @@ async fn replace_items(
         .map(|r| r.item_version_id)
         .collect();
     if !queries::replace_items_of_draft(&state.db, id, &items).await? {
-        let now = queries::paper_by_id(&state.db, id)
-            .await?
-            .ok_or(ApiError::NotFound("paper"))?;
+        let now = load_paper(&state.db, id).await?;
         return Err(not_draft(&now.state));
     }
     audit::record(
@@ -605,9 +595,7 @@ async fn replace_items(
     )
     .await?;
     Ok(Json(
-        queries::paper_by_id(&state.db, id)
-            .await?
-            .ok_or(ApiError::NotFound("paper"))?
+        load_paper(&state.db, id).await?
             .into(),
     ))
 }
@@ -627,9 +615,7 @@ async fn change_state(
     Path(id): Path<i64>,
     Json(req): Json<ChangeState>,
 ) -> ApiResult<Json<PaperSummary>> {
-    let row = queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let row = load_paper(&state.db, id).await?;
     let from = parse_state(&row.state)?;
     if !from.may_become(req.state) {
         return Err(ApiError::conflict(
@@ -667,9 +653,7 @@ async fn change_state(
     )
     .await?;
     Ok(Json(
-        queries::paper_by_id(&state.db, id)
-            .await?
-            .ok_or(ApiError::NotFound("paper"))?
+        load_paper(&state.db, id).await?
             .into(),
     ))
 }
@@ -726,9 +710,7 @@ async fn list_usages(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UsageLog>> {
-    queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    load_paper(&state.db, id).await?;
     let usages = queries::usages(&state.db, id)
         .await?
         .into_iter()
@@ -770,9 +752,7 @@ async fn create_usage(
     Path(id): Path<i64>,
     Json(req): Json<CreateUsage>,
 ) -> ApiResult<(StatusCode, Json<Usage>)> {
-    let row = queries::paper_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let row = load_paper(&state.db, id).await?;
     if req.session_name.trim().is_empty() || req.session_name.chars().count() > 200 {
         return Err(ApiError::invalid(
             "session_name",
@@ -880,9 +860,7 @@ async fn paper_for_session(
         .await?
         .ok_or(ApiError::NotFound("usage"))?;
     gate(&state, &user, &usage, "paper", true).await?;
-    let paper = queries::paper_by_id(&state.db, usage.paper_id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let paper = load_paper(&state.db, usage.paper_id).await?;
     let questions = entries(&state, usage.paper_id)
         .await?
         .into_iter()
@@ -915,11 +893,14 @@ async fn answer_key_for_session(
         .await?
         .ok_or(ApiError::NotFound("usage"))?;
     gate(&state, &user, &usage, "answer_key", true).await?;
-    let paper = queries::paper_by_id(&state.db, usage.paper_id)
-        .await?
-        .ok_or(ApiError::NotFound("paper"))?;
+    let paper = load_paper(&state.db, usage.paper_id).await?;
     Ok(Json(PaperDetail {
         paper: paper.into(),
         items: entries(&state, usage.paper_id).await?,
     }))
+}
+
+/// The paper with this id, or a 404 naming it.
+async fn load_paper(db: &crate::db::Db, id: i64) -> ApiResult<queries::PaperRow> {
+    queries::paper_by_id(db, id).await?.ok_or(ApiError::NotFound("paper"))
 }
