@@ -33,6 +33,7 @@ pub mod room;
 pub mod server;
 pub mod settings;
 pub mod sfu;
+pub mod tap;
 pub mod token;
 pub mod turn;
 
@@ -43,6 +44,7 @@ pub use events::{MediaEvent, TrackKind};
 pub use ids::{ParticipantId, RoomId, SessionId, TrackId};
 pub use server::{MediaServer, start};
 pub use settings::{MediaSettings, TurnSettings};
+pub use tap::{Codec, TapFrame};
 pub use token::{MediaClaims, MediaRole};
 
 /// Seconds since the epoch, for token expiry.
