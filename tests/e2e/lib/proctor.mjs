@@ -101,7 +101,16 @@ export async function startProctor(options = {}) {
     await rm(dataDir, { recursive: true, force: true })
   }
 
-  return { url, adminPassword, dataDir, output: () => log, stop }
+  /** Ends the process without warning (SIGKILL), as a crash would. */
+  async function kill() {
+    if (!exited) {
+      child.kill('SIGKILL')
+      await exitedPromise
+    }
+    await rm(dataDir, { recursive: true, force: true })
+  }
+
+  return { url, adminPassword, dataDir, output: () => log, stop, kill }
 }
 
 /** Calls the JSON API the way the web app does; returns { status, body }. */
