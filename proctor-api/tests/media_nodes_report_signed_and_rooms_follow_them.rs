@@ -1,7 +1,8 @@
 //! A separate media node (`proctor media`) talks to the API with signed requests only: a
 //! forged, stale or missing signature is refused; a signed heartbeat makes the node fresh and
 //! media grants point browsers at it; its events fill the live directory; when it restarts
-//! (new `started_at`) its rooms disappear. The heartbeat upsert runs on PostgreSQL too.
+//! (new `started_at`) its rooms disappear. On PostgreSQL a second API instance sharing the
+//! database sees the node, its rooms and sends browsers to the same node.
 
 mod common;
 
@@ -29,7 +30,7 @@ fn heartbeat(started_at: &str) -> Value {
     json!({"public_url": "http://127.0.0.1:9/media", "udp_addr": "127.0.0.1:9", "started_at": started_at, "sessions": 2, "tracks": 3})
 }
 
-async fn story(srv: &TestServer) {
+async fn story(srv: &TestServer, peer: Option<&TestServer>) {
     let now = chrono::Utc::now().timestamp();
     let admin = srv.admin_token().await;
 
@@ -71,6 +72,22 @@ async fn story(srv: &TestServer) {
     assert_eq!(live["node"], "media-a");
     assert_eq!(live["participants"][0]["video_tracks"], 1);
 
+    // Another API instance on the same database agrees on the room and its node.
+    if let Some(peer) = peer {
+        // Sign-ins live in the shared database too, so the same tokens work there.
+        let rooms: Value = peer.client.get(peer.url("/api/live/rooms")).bearer_auth(&inv).send().await.unwrap().json().await.unwrap();
+        let live = rooms.as_array().unwrap().iter().find(|r| r["room"] == room).expect("room listed by the peer");
+        assert_eq!(live["node"], "media-a");
+        let grant: Value = peer.client.post(peer.url("/api/live/publish-token")).bearer_auth(&cand).send().await.unwrap().json().await.unwrap();
+        assert_eq!(grant["signal_base"], "http://127.0.0.1:9/media");
+    }
+
+    // A late goodbye of an older session leaves the newer one alone.
+    let old_left = json!({"started_at": "t0", "events": [{"type": "participant_left", "room": room, "participant": identity, "session": 6}]});
+    assert_eq!(post_signed(srv, "/api/media-nodes/events", "media-a", &old_left, KEY, now).await.status(), 204);
+    let rooms: Value = srv.client.get(srv.url("/api/live/rooms")).bearer_auth(&inv).send().await.unwrap().json().await.unwrap();
+    assert!(rooms.as_array().unwrap().iter().any(|r| r["room"] == room), "{rooms}");
+
     // Forged events change nothing.
     let bogus = json!({"started_at": "t0", "events": [{"type": "participant_left", "room": room, "participant": identity, "session": 7}]});
     assert_eq!(post_signed(srv, "/api/media-nodes/events", "media-a", &bogus, "another-key-of-thirty-two-characters!!", now).await.status(), 401);
@@ -87,19 +104,25 @@ async fn story(srv: &TestServer) {
 #[tokio::test]
 async fn on_sqlite() {
     let srv = TestServer::start_with(|s| s.secret_key = Some(Secret(KEY.into()))).await;
-    story(&srv).await;
+    story(&srv, None).await;
     srv.stop().await;
 }
 
 #[tokio::test]
-async fn on_postgres() {
+async fn on_postgres_with_two_api_instances() {
     let pg = proctor_tests::postgres::TempPostgres::start().unwrap();
     let url = pg.database("media_nodes").unwrap();
     let srv = TestServer::start_with(|s| {
         s.secret_key = Some(Secret(KEY.into()));
+        s.database_url = Some(Secret(url.clone()));
+    })
+    .await;
+    let peer = TestServer::start_with(|s| {
+        s.secret_key = Some(Secret(KEY.into()));
         s.database_url = Some(Secret(url));
     })
     .await;
-    story(&srv).await;
+    story(&srv, Some(&peer)).await;
+    peer.stop().await;
     srv.stop().await;
 }

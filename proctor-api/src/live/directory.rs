@@ -1,10 +1,12 @@
-//! Who is live where: folded from the media node's event stream, so invigilators can list
-//! rooms and their publishers without asking the SFU on every request.
+//! Who is live where on the in-process SFU: folded from its event stream, so invigilators can
+//! list rooms and their publishers without asking the SFU on every request. Rooms on separate
+//! media nodes live in the database instead (`media_node::queries::apply_event`), because every
+//! API instance must see them.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use media_server::{MediaEvent, MediaRole, ParticipantId, RoomId, SessionId};
+use media_server::{MediaEvent, MediaRole, SessionId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,20 +32,12 @@ pub struct LiveRoom {
 }
 
 #[derive(Default)]
-struct Rooms {
-    participants: BTreeMap<String, BTreeMap<String, LiveParticipant>>,
-    /// Room → remote node id (None: the in-process SFU).
-    node: BTreeMap<String, Option<String>>,
-    /// Room → participant → session, to say goodbye for a node that vanished.
-    sessions: BTreeMap<String, BTreeMap<String, SessionId>>,
-}
-
-#[derive(Default)]
 pub struct Directory {
-    rooms: Mutex<Rooms>,
+    /// Room → participant → (its current session, what we know of it).
+    rooms: Mutex<BTreeMap<String, BTreeMap<String, (SessionId, LiveParticipant)>>>,
 }
 
-fn role_name(r: MediaRole) -> &'static str {
+pub fn role_name(r: MediaRole) -> &'static str {
     match r {
         MediaRole::Publish => "publish",
         MediaRole::View => "view",
@@ -52,47 +46,38 @@ fn role_name(r: MediaRole) -> &'static str {
 }
 
 impl Directory {
-    /// An event of the in-process SFU.
     pub fn apply(&self, ev: &MediaEvent) {
-        self.apply_from(None, ev)
-    }
-
-    /// An event of `node` (None: the in-process SFU).
-    pub fn apply_from(&self, node: Option<&str>, ev: &MediaEvent) {
-        let mut guard = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        let state = &mut *guard;
-        let rooms = &mut state.participants;
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         match ev {
             MediaEvent::ParticipantJoined { room, participant, name, role, session } => {
-                state.node.insert(room.0.clone(), node.map(str::to_owned));
-                state.sessions.entry(room.0.clone()).or_default().insert(participant.0.clone(), *session);
                 rooms.entry(room.0.clone()).or_default().insert(
                     participant.0.clone(),
-                    LiveParticipant {
-                        participant: participant.0.clone(),
-                        name: name.clone(),
-                        role: role_name(*role).into(),
-                        video_tracks: 0,
-                        audio_tracks: 0,
-                        loss: None,
-                    },
+                    (
+                        *session,
+                        LiveParticipant {
+                            participant: participant.0.clone(),
+                            name: name.clone(),
+                            role: role_name(*role).into(),
+                            video_tracks: 0,
+                            audio_tracks: 0,
+                            loss: None,
+                        },
+                    ),
                 );
             }
-            MediaEvent::ParticipantLeft { room, participant, .. } => {
-                if let Some(s) = state.sessions.get_mut(&room.0) {
-                    s.remove(&participant.0);
-                }
+            MediaEvent::ParticipantLeft { room, participant, session } => {
                 if let Some(r) = rooms.get_mut(&room.0) {
-                    r.remove(&participant.0);
+                    // A reconnect may join before the old session's goodbye arrives.
+                    if r.get(&participant.0).is_some_and(|(s, _)| s == session) {
+                        r.remove(&participant.0);
+                    }
                     if r.is_empty() {
                         rooms.remove(&room.0);
-                        state.node.remove(&room.0);
-                        state.sessions.remove(&room.0);
                     }
                 }
             }
             MediaEvent::TrackPublished { room, participant, kind, .. } => {
-                if let Some(p) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
+                if let Some((_, p)) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
                     match kind {
                         media_server::TrackKind::Video => p.video_tracks += 1,
                         media_server::TrackKind::Audio => p.audio_tracks += 1,
@@ -100,7 +85,7 @@ impl Directory {
                 }
             }
             MediaEvent::Quality { room, participant, loss, .. } => {
-                if let Some(p) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
+                if let Some((_, p)) = rooms.get_mut(&room.0).and_then(|r| r.get_mut(&participant.0)) {
                     p.loss = Some(*loss);
                 }
             }
@@ -109,46 +94,20 @@ impl Directory {
     }
 
     pub fn rooms(&self) -> Vec<LiveRoom> {
-        let state = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        state
-            .participants
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
             .iter()
             .map(|(room, ps)| LiveRoom {
                 room: room.clone(),
-                node: state.node.get(room).cloned().flatten(),
-                participants: ps.values().cloned().collect(),
+                node: None,
+                participants: ps.values().map(|(_, p)| p.clone()).collect(),
             })
             .collect()
     }
 
-    /// Where `room` is live: `Some(None)` in this process, `Some(Some(node))` on a node.
-    pub fn node_of(&self, room: &str) -> Option<Option<String>> {
-        let state = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        state.node.get(room).cloned()
-    }
-
-    /// Drops every room of `node` (it restarted or vanished) and returns the goodbyes the
-    /// node could not send, for the other listeners of media events.
-    pub fn forget_node(&self, node: &str) -> Vec<MediaEvent> {
-        let mut state = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        let gone: Vec<String> = state
-            .node
-            .iter()
-            .filter(|(_, n)| n.as_deref() == Some(node))
-            .map(|(r, _)| r.clone())
-            .collect();
-        let mut goodbyes = Vec::new();
-        for room in gone {
-            state.node.remove(&room);
-            state.participants.remove(&room);
-            for (participant, session) in state.sessions.remove(&room).unwrap_or_default() {
-                goodbyes.push(MediaEvent::ParticipantLeft {
-                    room: RoomId(room.clone()),
-                    participant: ParticipantId(participant),
-                    session,
-                });
-            }
-        }
-        goodbyes
+    /// Whether anyone is live in `room` on the in-process SFU.
+    pub fn has_room(&self, room: &str) -> bool {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms.contains_key(room)
     }
 }

@@ -102,6 +102,8 @@ async fn watch_token(
 /// Rooms with someone live in them, and who.
 #[utoipa::path(get, path = "/api/live/rooms", tag = "live",
     responses((status = 200, body = [LiveRoom])), security(("bearer" = [])))]
-async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> Json<Vec<LiveRoom>> {
-    Json(state.live.rooms())
+async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
+    let mut rooms = state.live.rooms();
+    rooms.extend(crate::media_node::remote_rooms(&state).await?);
+    Ok(Json(rooms))
 }

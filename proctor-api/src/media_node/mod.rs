@@ -109,8 +109,12 @@ async fn heartbeat(State(state): State<AppState>, req: SignedByNode) -> ApiResul
     .await?;
     if before.as_deref().is_some_and(|b| b != hb.started_at) {
         tracing::info!(node = %req.node, "media node restarted; its rooms are gone");
-        for ev in state.live.forget_node(&req.node) {
-            let _ = state.media_events.send(ev);
+        for (room, participant, session) in queries::forget_node(&state.db, &req.node).await? {
+            let _ = state.media_events.send(media_server::MediaEvent::ParticipantLeft {
+                room: media_server::RoomId(room),
+                participant: media_server::ParticipantId(participant),
+                session: media_server::SessionId(session as u64),
+            });
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -134,7 +138,7 @@ async fn post_events(State(state): State<AppState>, req: SignedByNode) -> ApiRes
     for raw in batch.events {
         match serde_json::from_value::<media_server::MediaEvent>(raw) {
             Ok(ev) => {
-                state.live.apply_from(Some(&req.node), &ev);
+                queries::apply_event(&state.db, &req.node, &ev).await?;
                 let _ = state.media_events.send(ev);
             }
             Err(e) => tracing::debug!(node = %req.node, "skipped an event this API does not know: {e}"),
@@ -154,6 +158,26 @@ pub struct MediaNodeInfo {
     pub fresh: bool,
     pub sessions: i64,
     pub tracks: i64,
+}
+
+/// Rooms live on separate media nodes, as every API instance sees them.
+pub async fn remote_rooms(state: &AppState) -> ApiResult<Vec<crate::live::LiveRoom>> {
+    let mut rooms: Vec<crate::live::LiveRoom> = Vec::new();
+    for r in queries::presence(&state.db).await? {
+        let p = crate::live::directory::LiveParticipant {
+            participant: r.participant,
+            name: r.name,
+            role: r.role,
+            video_tracks: r.video_tracks.max(0) as u32,
+            audio_tracks: r.audio_tracks.max(0) as u32,
+            loss: r.loss_permille.map(|l| l as f32 / 1000.0),
+        };
+        match rooms.last_mut() {
+            Some(last) if last.room == r.room => last.participants.push(p),
+            _ => rooms.push(crate::live::LiveRoom { room: r.room, node: Some(r.media_node_id), participants: vec![p] }),
+        }
+    }
+    Ok(rooms)
 }
 
 /// Media nodes that have reported to this installation.

@@ -40,15 +40,13 @@ pub async fn signal_base(state: &AppState, room: &str) -> ApiResult<String> {
         .into_iter()
         .filter(|n| is_fresh(&n.last_seen, now, state.settings.media_node.heartbeat_secs))
         .collect();
-    match state.live.node_of(room) {
-        // Live in this process.
-        Some(None) if state.media.is_some() => return Ok(LOCAL_BASE.into()),
-        Some(Some(node)) => {
-            if let Some(n) = fresh.iter().find(|n| n.media_node_id == node) {
-                return Ok(n.public_url.clone());
-            }
+    if state.media.is_some() && state.live.has_room(room) {
+        return Ok(LOCAL_BASE.into());
+    }
+    if let Some(node) = queries::node_of_room(&state.db, room).await? {
+        if let Some(n) = fresh.iter().find(|n| n.media_node_id == node) {
+            return Ok(n.public_url.clone());
         }
-        _ => {}
     }
     if let Some(n) = choose(room, &fresh) {
         return Ok(n.public_url.clone());

@@ -58,3 +58,117 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
     .fetch_all(&db.pool)
     .await
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PresenceRow {
+    pub room: String,
+    pub participant: String,
+    pub media_node_id: String,
+    pub name: String,
+    pub role: String,
+    pub video_tracks: i64,
+    pub audio_tracks: i64,
+    pub loss_permille: Option<i64>,
+}
+
+/// Folds one event of `node` into `live_presence`.
+pub async fn apply_event(db: &Db, node: &str, ev: &media_server::MediaEvent) -> sqlx::Result<()> {
+    use media_server::{MediaEvent, MediaRole, TrackKind};
+    match ev {
+        MediaEvent::ParticipantJoined { room, participant, session, name, role } => {
+            let role = match role {
+                MediaRole::Publish => "publish",
+                MediaRole::View => "view",
+                MediaRole::Wall => "wall",
+            };
+            sqlx::query(
+                "INSERT INTO live_presence (room, participant, media_node_id, session, name, role, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (room, participant) DO UPDATE SET media_node_id = $3, session = $4, name = $5, \
+                 role = $6, video_tracks = 0, audio_tracks = 0, loss_permille = NULL, updated_at = $7",
+            )
+            .bind(&room.0)
+            .bind(&participant.0)
+            .bind(node)
+            .bind(session.0 as i64)
+            .bind(name)
+            .bind(role)
+            .bind(db::now())
+            .execute(&db.pool)
+            .await?;
+        }
+        MediaEvent::ParticipantLeft { room, participant, session } => {
+            sqlx::query(
+                "DELETE FROM live_presence WHERE room = $1 AND participant = $2 AND media_node_id = $3 AND session = $4",
+            )
+            .bind(&room.0)
+            .bind(&participant.0)
+            .bind(node)
+            .bind(session.0 as i64)
+            .execute(&db.pool)
+            .await?;
+        }
+        MediaEvent::TrackPublished { room, participant, kind, .. } => {
+            let column = match kind {
+                TrackKind::Video => "video_tracks",
+                TrackKind::Audio => "audio_tracks",
+            };
+            sqlx::query(&format!(
+                "UPDATE live_presence SET {column} = {column} + 1, updated_at = $1 \
+                 WHERE room = $2 AND participant = $3 AND media_node_id = $4"
+            ))
+            .bind(db::now())
+            .bind(&room.0)
+            .bind(&participant.0)
+            .bind(node)
+            .execute(&db.pool)
+            .await?;
+        }
+        MediaEvent::Quality { room, participant, loss, .. } => {
+            sqlx::query(
+                "UPDATE live_presence SET loss_permille = $1, updated_at = $2 \
+                 WHERE room = $3 AND participant = $4 AND media_node_id = $5",
+            )
+            .bind((loss.clamp(0.0, 1.0) * 1000.0).round() as i64)
+            .bind(db::now())
+            .bind(&room.0)
+            .bind(&participant.0)
+            .bind(node)
+            .execute(&db.pool)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Removes every presence on `node`; returns the rows removed (to say goodbye for them).
+pub async fn forget_node(db: &Db, node: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let mut tx = db.pool.begin().await?;
+    let gone: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT room, participant, session FROM live_presence WHERE media_node_id = $1")
+            .bind(node)
+            .fetch_all(&mut *tx)
+            .await?;
+    sqlx::query("DELETE FROM live_presence WHERE media_node_id = $1").bind(node).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(gone)
+}
+
+pub async fn presence(db: &Db) -> sqlx::Result<Vec<PresenceRow>> {
+    sqlx::query_as(
+        "SELECT room, participant, media_node_id, name, role, video_tracks, audio_tracks, loss_permille \
+         FROM live_presence ORDER BY room, participant",
+    )
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The node carrying `room`, if anyone is live in it on a separate node.
+pub async fn node_of_room(db: &Db, room: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT media_node_id FROM live_presence WHERE room = $1 LIMIT 1")
+        .bind(room)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
