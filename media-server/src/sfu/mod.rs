@@ -24,6 +24,7 @@ use crate::events::{MediaEvent, TrackKind};
 use crate::forward::Layer;
 use crate::ids::{ParticipantId, RoomId, SessionId};
 use crate::room::Room;
+use crate::tap::Taps;
 use crate::token::{MediaClaims, MediaRole};
 use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
 
@@ -60,6 +61,8 @@ pub struct Sfu {
     transmits: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<MediaEvent>,
     stats: SfuStats,
+    /// In-process consumers (recorder, frame grabber) offered every publisher frame.
+    taps: Taps,
 }
 
 enum Work {
@@ -85,7 +88,13 @@ impl Sfu {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: SfuStats::default(),
+            taps: Taps::default(),
         }
+    }
+
+    /// The tap registry, shared with the [`crate::MediaServer`] handle.
+    pub(crate) fn taps(&self) -> Taps {
+        self.taps.clone()
     }
 
     pub fn stats(&self) -> SfuStats {
