@@ -5,8 +5,10 @@
 
 pub mod cells;
 pub mod docx;
+pub mod images;
 pub mod import;
 pub mod item;
+pub mod mapping;
 pub mod queries;
 pub mod xlsx;
 
@@ -38,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_bank))
         .routes(routes!(import::get_import))
         .routes(routes!(import::confirm_import))
+        .routes(routes!(mapping::list_mappings, mapping::create_mapping))
+        .routes(routes!(mapping::update_mapping))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import::create_import))
@@ -195,6 +199,13 @@ pub struct Item {
     pub body: ItemBody,
 }
 
+/// An item for an answer: its pictures as short-lived links.
+async fn signed_item(state: &AppState, r: queries::ItemRow) -> ApiResult<Item> {
+    let mut item = to_item(r)?;
+    images::sign_body(&state.files, &mut item.body).await?;
+    Ok(item)
+}
+
 fn to_item(r: queries::ItemRow) -> ApiResult<Item> {
     let body = r
         .body()
@@ -265,10 +276,11 @@ async fn list_items(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (total, rows) = queries::search(&state.db, bank_id, &f).await?;
-    Ok(Json(ItemPage {
-        total,
-        items: rows.into_iter().map(to_item).collect::<ApiResult<_>>()?,
-    }))
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        items.push(signed_item(&state, r).await?);
+    }
+    Ok(Json(ItemPage { total, items }))
 }
 
 /// Add an item (version 1). Rich text is sanitised; the same content twice is a 409.
@@ -308,7 +320,7 @@ async fn create_item(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok((StatusCode::CREATED, Json(to_item(row)?)))
+    Ok((StatusCode::CREATED, Json(signed_item(&state, row).await?)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -353,9 +365,13 @@ async fn get_item(
                 body,
             })
         })
-        .collect::<ApiResult<_>>()?;
+        .collect::<ApiResult<Vec<ItemVersion>>>()?;
+    let mut versions = versions;
+    for v in &mut versions {
+        images::sign_body(&state.files, &mut v.body).await?;
+    }
     Ok(Json(ItemWithHistory {
-        item: to_item(row)?,
+        item: signed_item(&state, row).await?,
         versions,
     }))
 }
@@ -376,7 +392,7 @@ async fn update_item(
     body.normalize_and_check().map_err(body_error)?;
     let hash = body.content_hash();
     if hash == cur.content_hash {
-        return Ok(Json(to_item(cur)?));
+        return Ok(Json(signed_item(&state, cur).await?));
     }
     let before = cur
         .body()
@@ -394,7 +410,7 @@ async fn update_item(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok(Json(to_item(row)?))
+    Ok(Json(signed_item(&state, row).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -429,7 +445,7 @@ async fn set_item_retired(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok(Json(to_item(row)?))
+    Ok(Json(signed_item(&state, row).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
