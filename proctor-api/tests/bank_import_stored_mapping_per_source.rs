@@ -54,8 +54,8 @@ async fn a_stored_mapping_is_picked_by_imports_and_edits_apply_to_the_next() {
     let (s, err) = send(&srv, &staff, "POST", "/api/import-mappings", json!({"source": source, "columns": {"试题类别": "类型"}})).await;
     assert_eq!((s, err["field"].as_str()), (400, Some("columns")), "{err}");
 
-    // First version forgets the stem column.
-    let partial = json!({"试题类别": "题型", "选项1": "选项A", "选项2": "选项B", "选项3": "选项C", "知识点编码": "鉴定点"});
+    // First version forgets the type column (试题类别 is no name the template knows).
+    let partial = json!({"试题内容": "题干", "选项1": "选项A", "选项2": "选项B", "选项3": "选项C", "知识点编码": "鉴定点"});
     let (s, m) = send(&srv, &staff, "POST", "/api/import-mappings", json!({"source": source, "columns": partial})).await;
     assert_eq!(s, 201, "{m}");
     let id = m["id"].as_i64().unwrap();
@@ -67,9 +67,9 @@ async fn a_stored_mapping_is_picked_by_imports_and_edits_apply_to_the_next() {
     assert_eq!(p["errors"][0]["zh"], "前 10 行中找不到包含“题型”和“题干”的表头行");
 
     let mut full = partial.clone();
-    full["试题内容"] = json!("题干");
+    full["试题类别"] = json!("题型");
     let (s, m) = send(&srv, &staff, "PUT", &format!("/api/import-mappings/{id}"), json!({"source": source, "columns": full})).await;
-    assert_eq!((s, m["columns"]["试题内容"].as_str()), (200, Some("题干")), "{m}");
+    assert_eq!((s, m["columns"]["试题类别"].as_str()), (200, Some("题型")), "{m}");
     let (_, list) = get(&srv, &staff, "/api/import-mappings").await;
     assert_eq!((list.as_array().unwrap().len(), list[0]["source"].as_str()), (1, Some(source)));
 

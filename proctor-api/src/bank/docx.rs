@@ -46,12 +46,12 @@ fn read(bytes: &[u8]) -> Result<(Vec<String>, Vec<images::Picture>), String> {
             Event::End(e) if e.name().0 == "w:t" => in_text = false,
             Event::Empty(e) if e.name().0 == "w:tab" => cur.push('\t'),
             Event::Empty(e) if e.name().0 == "w:br" => cur.push('\n'),
-            Event::Empty(e) | Event::Start(e) if e.name().local_name().as_ref() == b"blip" => {
+            Event::Empty(e) | Event::Start(e) if e.name().0.ends_with("blip") => {
                 let embed = e
                     .attributes()
                     .flatten()
-                    .find(|a| a.key.local_name().as_ref() == b"embed")
-                    .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                    .find(|a| a.key.0.rsplit(':').next() == Some("embed"))
+                    .map(|a| a.value.into_owned());
                 if let Some(m) = embed.and_then(|id| markers.get(&id)) {
                     cur.push_str(m);
                 }

@@ -241,18 +241,16 @@ fn read_bytes(zip: &mut Zip<'_>, path: &str) -> Option<Vec<u8>> {
     Some(v)
 }
 
-fn local(name: &[u8]) -> &[u8] {
-    match name.iter().rposition(|b| *b == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
-    }
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
 }
 
-fn attr(e: &BytesStart<'_>, want: &[u8]) -> Option<String> {
+/// An attribute by local name. Ids and package paths carry no entities but `&amp;`.
+fn attr(e: &BytesStart<'_>, want: &str) -> Option<String> {
     e.attributes()
         .flatten()
-        .find(|a| local(a.key.as_ref()) == want)
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .find(|a| local(a.key.0) == want)
+        .map(|a| a.value.replace("&amp;", "&"))
 }
 
 /// A part's relationships: id → (type, absolute target path inside the package).
@@ -270,9 +268,9 @@ fn rels(zip: &mut Zip<'_>, part: &str) -> HashMap<String, (String, String)> {
     let mut r = Reader::from_str(&xml);
     loop {
         match r.read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == b"Relationship" => {
-                if let (Some(id), Some(target)) = (attr(&e, b"Id"), attr(&e, b"Target")) {
-                    let ty = attr(&e, b"Type").unwrap_or_default();
+            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == "Relationship" => {
+                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
+                    let ty = attr(&e, "Type").unwrap_or_default();
                     out.insert(id, (ty, resolve(dir, &target)));
                 }
             }
@@ -348,17 +346,17 @@ pub fn xlsx_pictures(bytes: &[u8]) -> (HashMap<(usize, usize), Vec<String>>, Vec
         loop {
             match r.read_event() {
                 Ok(Event::Start(e)) => match local(e.name().0) {
-                    b"from" => in_from = true,
-                    b"row" if in_from => field = Some("row"),
-                    b"col" if in_from => field = Some("col"),
-                    b"blip" => embed = attr(&e, b"embed").or(embed),
+                    "from" => in_from = true,
+                    "row" if in_from => field = Some("row"),
+                    "col" if in_from => field = Some("col"),
+                    "blip" => embed = attr(&e, "embed").or(embed),
                     _ => {}
                 },
-                Ok(Event::Empty(e)) if local(e.name().0) == b"blip" => {
-                    embed = attr(&e, b"embed").or(embed);
+                Ok(Event::Empty(e)) if local(e.name().0) == "blip" => {
+                    embed = attr(&e, "embed").or(embed);
                 }
                 Ok(Event::Text(t)) => {
-                    let v = t.xml10_content().ok().and_then(|s| s.trim().parse().ok());
+                    let v = t.xml10_content().trim().parse().ok();
                     match field {
                         Some("row") => row = v,
                         Some("col") => col = v,
@@ -366,9 +364,9 @@ pub fn xlsx_pictures(bytes: &[u8]) -> (HashMap<(usize, usize), Vec<String>>, Vec
                     }
                 }
                 Ok(Event::End(e)) => match local(e.name().0) {
-                    b"from" => in_from = false,
-                    b"row" | b"col" => field = None,
-                    b"twoCellAnchor" | b"oneCellAnchor" => {
+                    "from" => in_from = false,
+                    "row" | "col" => field = None,
+                    "twoCellAnchor" | "oneCellAnchor" => {
                         if let (Some(rw), Some(c), Some(id)) = (row.take(), col.take(), embed.take())
                             && let Some((_, target)) = drawing_rels.get(&id)
                             && let Some(m) = picture_at(&mut zip, &target.clone(), &mut seen)
@@ -413,8 +411,8 @@ fn first_sheet(zip: &mut Zip<'_>) -> Option<String> {
     let mut r = Reader::from_str(&xml);
     let id = loop {
         match r.read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == b"sheet" => {
-                break attr(&e, b"id")?;
+            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == "sheet" => {
+                break attr(&e, "id")?;
             }
             Ok(Event::Eof) | Err(_) => return None,
             _ => {}
@@ -431,8 +429,8 @@ fn vm_cells(zip: &mut Zip<'_>, sheet: &str) -> Vec<((usize, usize), usize)> {
     let mut r = Reader::from_str(&xml);
     loop {
         match r.read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == b"c" => {
-                if let (Some(at), Some(vm)) = (attr(&e, b"r"), attr(&e, b"vm"))
+            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == "c" => {
+                if let (Some(at), Some(vm)) = (attr(&e, "r"), attr(&e, "vm"))
                     && let (Some(pos), Ok(vm)) = (cell_ref(&at), vm.parse())
                 {
                     out.push((pos, vm));
@@ -455,24 +453,20 @@ fn rich_value_rel_indexes(zip: &mut Zip<'_>) -> Vec<usize> {
     let (mut in_rv, mut first, mut in_v) = (false, true, false);
     loop {
         match r.read_event() {
-            Ok(Event::Start(e)) if local(e.name().0) == b"rv" => {
+            Ok(Event::Start(e)) if local(e.name().0) == "rv" => {
                 in_rv = true;
                 first = true;
             }
-            Ok(Event::End(e)) if local(e.name().0) == b"rv" => {
+            Ok(Event::End(e)) if local(e.name().0) == "rv" => {
                 if first {
                     out.push(usize::MAX);
                 }
                 in_rv = false;
             }
-            Ok(Event::Start(e)) if in_rv && local(e.name().0) == b"v" => in_v = true,
-            Ok(Event::End(e)) if local(e.name().0) == b"v" => in_v = false,
+            Ok(Event::Start(e)) if in_rv && local(e.name().0) == "v" => in_v = true,
+            Ok(Event::End(e)) if local(e.name().0) == "v" => in_v = false,
             Ok(Event::Text(t)) if in_v && first => {
-                let v = t
-                    .xml10_content()
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok())
-                    .unwrap_or(usize::MAX);
+                let v = t.xml10_content().trim().parse().unwrap_or(usize::MAX);
                 out.push(v);
                 first = false;
             }
@@ -491,8 +485,8 @@ fn rich_value_rel_ids(zip: &mut Zip<'_>) -> Vec<String> {
     let mut r = Reader::from_str(&xml);
     loop {
         match r.read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == b"rel" => {
-                out.push(attr(&e, b"id").unwrap_or_default());
+            Ok(Event::Empty(e) | Event::Start(e)) if local(e.name().0) == "rel" => {
+                out.push(attr(&e, "id").unwrap_or_default());
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
