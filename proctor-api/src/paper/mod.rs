@@ -670,7 +670,7 @@ async fn change_state(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Usage {
+pub struct PaperUsage {
     pub id: i64,
     pub paper_id: i64,
     pub session_name: String,
@@ -683,9 +683,9 @@ pub struct Usage {
     pub exam_session_id: Option<i64>,
 }
 
-impl From<queries::UsageRow> for Usage {
+impl From<queries::UsageRow> for PaperUsage {
     fn from(r: queries::UsageRow) -> Self {
-        Usage {
+        PaperUsage {
             id: r.paper_usage_id,
             paper_id: r.paper_id,
             session_name: r.session_name,
@@ -712,7 +712,7 @@ pub struct AccessEntry {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageLog {
-    pub usages: Vec<Usage>,
+    pub usages: Vec<PaperUsage>,
     pub accesses: Vec<AccessEntry>,
 }
 
@@ -728,7 +728,7 @@ async fn list_usages(
     let usages = queries::usages(&state.db, id)
         .await?
         .into_iter()
-        .map(Usage::from)
+        .map(PaperUsage::from)
         .collect();
     let accesses = queries::access_log(&state.db, id)
         .await?
@@ -765,13 +765,13 @@ pub struct CreateUsage {
 
 /// Assign a locked paper to an exam session; the paper becomes in use.
 #[utoipa::path(post, path = "/api/papers/{id}/usages", tag = "paper", params(("id" = i64, Path)), request_body = CreateUsage,
-    responses((status = 201, body = Usage), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = PaperUsage), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn create_usage(
     Staff(user): Staff,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(req): Json<CreateUsage>,
-) -> ApiResult<(StatusCode, Json<Usage>)> {
+) -> ApiResult<(StatusCode, Json<PaperUsage>)> {
     let row = load_paper(&state.db, id).await?;
     if req.session_name.trim().is_empty() || req.session_name.chars().count() > 200 {
         return Err(ApiError::invalid(
