@@ -96,6 +96,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/banks/{id}/items/bulk", Only(STAFF)),
     ("get", "/api/banks/{id}/stats", Only(STAFF)),
     ("get", "/api/banks/{id}/export", Only(STAFF)),
+    ("get", "/api/banks/{id}/export-qti", Only(STAFF)),
     ("post", "/api/banks/{id}/imports", Only(STAFF)),
     ("get", "/api/import-mappings", Only(STAFF)),
     ("post", "/api/import-mappings", Only(STAFF)),

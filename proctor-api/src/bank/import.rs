@@ -92,7 +92,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 pub struct ImportPreview {
     pub id: i64,
     pub bank_id: i64,
-    /// `xlsx` or `docx`.
+    /// `xlsx`, `docx` or `qti`.
     pub format: String,
     /// `parsing` while the file is read, then `preview` (or `failed` when it could not be
     /// read), `confirmed` once imported.
@@ -131,6 +131,8 @@ fn detect(bytes: &[u8]) -> Option<&'static str> {
         .collect();
     if names.iter().any(|n| n == "xl/workbook.xml") {
         Some("xlsx")
+    } else if super::qti::is_package(&names) {
+        Some("qti")
     } else if names.iter().any(|n| n == "word/document.xml") {
         Some("docx")
     } else {
@@ -254,8 +256,8 @@ pub async fn create_import(
         return Err(ApiError::invalid_code(
             "file",
             "unsupported_file",
-            "文件须为 Excel (.xlsx) 或 Word (.docx)",
-            "The file must be Excel (.xlsx) or Word (.docx)",
+            "文件须为 Excel (.xlsx)、Word (.docx) 或 QTI 3.0 包 (.zip)",
+            "The file must be Excel (.xlsx), Word (.docx) or a QTI 3.0 package (.zip)",
         ));
     };
     let sha = hex::encode(Sha256::digest(&body));
@@ -285,10 +287,10 @@ async fn run_job(state: AppState, id: i64, format: &'static str, body: Bytes, ma
     let progress = Arc::new(Progress::default());
     let p = progress.clone();
     let mut task = tokio::task::spawn_blocking(move || {
-        if format == "xlsx" {
-            xlsx::parse_with_progress(&body, &map, &p)
-        } else {
-            docx::parse_with_progress(&body, &p)
+        match format {
+            "xlsx" => xlsx::parse_with_progress(&body, &map, &p),
+            "qti" => super::qti::parse_with_progress(&body, &p),
+            _ => docx::parse_with_progress(&body, &p),
         }
     });
     let mut tick = tokio::time::interval(PROGRESS_EVERY);

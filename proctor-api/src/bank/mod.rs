@@ -9,6 +9,7 @@ pub mod images;
 pub mod import;
 pub mod item;
 pub mod mapping;
+pub mod qti;
 pub mod queries;
 pub mod xlsx;
 
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk_edit))
         .routes(routes!(bank_stats))
         .routes(routes!(export_bank))
+        .routes(routes!(export_qti))
         .routes(routes!(import::get_import))
         .routes(routes!(import::confirm_import))
         .routes(routes!(mapping::list_mappings, mapping::create_mapping))
@@ -529,6 +531,54 @@ async fn export_bank(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The bank's active items as a QTI 3.0 content package (zip: `imsmanifest.xml` and one
+/// `qti-assessment-item` per item; case analyses are left out, counted in
+/// `X-Skipped-Items`). Imports read such packages back.
+#[utoipa::path(get, path = "/api/banks/{id}/export-qti", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/zip", body = String)),
+    security(("bearer" = [])))]
+async fn export_qti(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let bank = queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
+    let items = queries::active_items(&state.db, id)
+        .await?
+        .iter()
+        .map(|r| {
+            r.body()
+                .map(|b| (r.item_id, b))
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let (bytes, skipped) = tokio::task::spawn_blocking(move || qti::export(&items))
+        .await
+        .map_err(|e| anyhow::anyhow!("export task: {e}"))?
+        .map_err(|e| anyhow::anyhow!("qti: {e}"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "bank.export_qti",
+        "bank",
+        Some(&id.to_string()),
+        serde_json::json!({"skipped_case_analyses": skipped}),
+    )
+    .await?;
+    let name = format!("bank-{}-{}-{}-qti3.zip", bank.occupation_code, bank.level, bank.kind);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::HeaderName::from_static("x-skipped-items"), skipped.to_string()),
         ],
         bytes,
     )
