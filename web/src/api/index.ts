@@ -153,6 +153,8 @@ export const bankApi = {
   bulk: (id: number, body: BulkEdit) => request<BulkResult>('POST', `/api/banks/${encodeURIComponent(String(id))}/items/bulk`, body),
   stats: (id: number) => request<StatCell[]>('GET', `/api/banks/${encodeURIComponent(String(id))}/stats`),
   exportXlsx: (id: number) => blob(`/api/banks/${encodeURIComponent(String(id))}/export`),
+  /** QTI 3.0 content package (zip); case analyses are left out. */
+  exportQti: (id: number) => blob(`/api/banks/${encodeURIComponent(String(id))}/export-qti`),
   importStatus: (id: number) => request<ImportPreview>('GET', `/api/imports/${encodeURIComponent(String(id))}`),
   confirmImport: (id: number) => request<ImportPreview>('POST', `/api/imports/${encodeURIComponent(String(id))}/confirm`),
   /** Uploads a bank file as the raw body with upload progress; the server reads it in the

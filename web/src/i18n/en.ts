@@ -358,10 +358,11 @@ const en: MessageSchema = {
       formulaTex: 'Formula (TeX, e.g. U=IR, x^2)',
     },
     imp: {
-      hint: 'Upload an Excel (.xlsx) or Word (.docx) bank. It is read first and every error is listed (row, column, reason); nothing is imported until you confirm, and the same file twice adds no duplicates.',
+      hint: 'Upload an Excel (.xlsx) or Word (.docx) bank, or a QTI 3.0 package (.zip). It is read first and every error is listed (row, column, reason); nothing is imported until you confirm, and the same file twice adds no duplicates.',
       templateColumns: 'Template columns (or pick a source mapping)',
       choose: 'Choose a file and upload',
       export: 'Export to Excel',
+      exportQti: 'Export QTI 3.0',
       uploading: 'Upload',
       reading: 'Reading: {done} / {total} rows',
       valid: 'Readable items',

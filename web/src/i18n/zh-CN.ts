@@ -356,10 +356,11 @@ const zhCN = {
       formulaTex: '公式（TeX 写法，如 U=IR、x^2）',
     },
     imp: {
-      hint: '上传 Excel (.xlsx) 或 Word (.docx) 题库文件。系统先读取并列出每一处错误（行、列、原因），确认后才导入；同一文件重复导入不会产生重复试题。',
+      hint: '上传 Excel (.xlsx)、Word (.docx) 题库文件或 QTI 3.0 包 (.zip)。系统先读取并列出每一处错误（行、列、原因），确认后才导入；同一文件重复导入不会产生重复试题。',
       templateColumns: '按模板列读取（或选择来源的列映射）',
       choose: '选择文件并上传',
       export: '导出 Excel',
+      exportQti: '导出 QTI 3.0',
       uploading: '上传进度',
       reading: '正在读取：{done} / {total} 行',
       valid: '可导入试题',
