@@ -99,6 +99,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/banks/{id}/export-qti", Only(STAFF)),
     ("post", "/api/banks/{id}/imports", Only(STAFF)),
     ("get", "/api/import-mappings", Only(STAFF)),
+    ("post", "/api/item-images", Only(STAFF)),
     ("post", "/api/import-mappings", Only(STAFF)),
     ("put", "/api/import-mappings/{id}", Only(STAFF)),
     ("get", "/api/imports/{id}", Only(STAFF)),

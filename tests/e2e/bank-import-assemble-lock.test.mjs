@@ -2,14 +2,14 @@
 // (the preview names row 4, column G 答案 and the reason; there is nothing to confirm), upload
 // the fixed file and confirm; the statistics chart shows the knowledge points; a blueprint
 // asking for more items than the bank has says which cell cannot be filled; the corrected
-// blueprint assembles A/B forms; form A is locked and previewed with its answer key. The bank
-// page also fits a phone.
+// blueprint assembles A/B forms; form A is locked and previewed with its answer key. The item
+// editor writes rich text with an uploaded picture and a formula. The bank page fits a phone.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { crc32 } from 'node:zlib'
 import { launchBrowser } from './lib/browser.mjs'
 import { api, startProctor } from './lib/proctor.mjs'
-import { STAFF_PASSWORD, prepare } from './lib/registration.mjs'
+import { STAFF_PASSWORD, portraitPng, prepare } from './lib/registration.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 
 /** A ZIP archive of stored (uncompressed) entries: enough for an .xlsx. */
@@ -132,6 +132,32 @@ test('import with errors, fixed import, blueprint assembly of A/B forms, lock', 
     assert.match(chart, /1\.1\.1\s+12/, chart)
     assert.match(chart, /1\.1\.2\s+6/, chart)
   })
+
+  await withScreenshotOnFailure(page, 'item-editor', async () => {
+    await page.getByRole('tab', { name: '试题' }).click()
+    await page.getByTestId('item-new').click()
+    await page.getByTestId('item-stem').click()
+    await page.keyboard.type('如图所示，仪表的读数为（　　）。')
+    await page.getByTestId('item-stem-image-file').setInputFiles({ name: 'meter.png', mimeType: 'image/png', buffer: portraitPng() })
+    await page.locator('[data-testid="item-stem"] img').waitFor()
+    await page.getByTestId('item-stem-formula').click()
+    await page.locator('.el-message-box input').fill('U=IR')
+    await page.locator('.el-message-box .el-button--primary').click()
+    await page.locator('[data-testid="item-stem"] .math').waitFor()
+    for (const [i, text] of ['220 V', '380 V', '110 V', '36 V'].entries()) {
+      await page.getByTestId(`item-option-${i}`).click()
+      await page.keyboard.type(text)
+    }
+    await page.getByTestId('item-answer').getByText('B', { exact: true }).click()
+    await page.getByTestId('item-kp').fill('1.1.3')
+    await page.getByTestId('item-save').click()
+    await page.getByTestId('item-table').getByText('如图所示，仪表的读数为').waitFor()
+  })
+  const edited = (await api(server.url, 'GET', `/api/banks/${banks[0].id}/items?knowledge_point=1.1.3`, { token: staff })).body
+  assert.equal(edited.total, 1, JSON.stringify(edited))
+  assert.match(edited.items[0].body.stem, /<img src="\/files\/item-images\/[0-9a-f]{64}\.png\?/)
+  assert.match(edited.items[0].body.stem, /<span class="math">U=IR<\/span>/)
+  assert.deepEqual(edited.items[0].body.answer, ['B'])
 
   await withScreenshotOnFailure(page, 'paper-blueprint', async () => {
     await page.goto(`${server.url}/app/staff/papers`)

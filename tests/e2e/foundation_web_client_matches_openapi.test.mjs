@@ -60,6 +60,7 @@ const INTERFACES = {
   AccessEntry: { schema: 'AccessEntry', request: false },
   UsageLog: { schema: 'UsageLog', request: false },
   CreateUsage: { schema: 'CreateUsage', request: true },
+  StoredImage: { schema: 'StoredImage', request: false },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

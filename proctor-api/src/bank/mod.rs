@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import::create_import))
+                .routes(routes!(upload_image))
                 .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
 }
@@ -583,6 +584,79 @@ async fn export_qti(
         bytes,
     )
         .into_response())
+}
+
+/// Largest picture the item editor may upload.
+const MAX_IMAGE_BYTES: usize = 5 << 20;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredImage {
+    /// `<sha256>.<ext>`.
+    pub name: String,
+    /// The stable address to keep in rich text (`item-image:<name>`).
+    pub src: String,
+    /// A short-lived link to show it now; rich text saved with it is stored with `src`.
+    pub url: String,
+}
+
+/// Store a picture for item rich text (PNG, JPEG, GIF or WebP, at most 5 MiB) as the raw
+/// body, in object storage under its content hash.
+#[utoipa::path(post, path = "/api/item-images", tag = "bank",
+    request_body(content = String, content_type = "application/octet-stream", description = "the picture"),
+    responses((status = 201, body = StoredImage), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+async fn upload_image(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<StoredImage>)> {
+    let (ext, content_type) = if body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        ("png", "image/png")
+    } else if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        ("jpg", "image/jpeg")
+    } else if body.starts_with(b"GIF8") {
+        ("gif", "image/gif")
+    } else if body.len() > 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
+        ("webp", "image/webp")
+    } else {
+        return Err(ApiError::invalid_code(
+            "body",
+            "not_an_image",
+            "图片须为 PNG、JPEG、GIF 或 WebP",
+            "The picture must be PNG, JPEG, GIF or WebP",
+        ));
+    };
+    if body.len() > MAX_IMAGE_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let name = {
+        use sha2::Digest;
+        format!("{}.{ext}", hex::encode(sha2::Sha256::digest(&body)))
+    };
+    let key = format!("{}{name}", images::PREFIX);
+    let opts = storage::PutOptions::new().content_type(content_type);
+    state
+        .files
+        .store
+        .put_bytes(&key, body, opts)
+        .await
+        .map_err(crate::files::storage_error)?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "item_image.upload",
+        "item_image",
+        Some(&name),
+        serde_json::json!({"content_type": content_type}),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StoredImage {
+            src: format!("{}:{name}", images::SCHEME),
+            url: state.files.link(&key).await?,
+            name,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -24,6 +24,7 @@ import type {
   PaperSummary,
   PaperUsage,
   StatCell,
+  StoredImage,
   UsageLog,
   AuditEvent,
   AuditQuery,
@@ -184,6 +185,22 @@ export const bankApi = {
         reject(new ApiError(0, { code: 'network_error', message: { zh: '网络错误，上传失败', en: 'Network error: upload failed' }, field: null }))
       xhr.send(file)
     }),
+  /** Stores a picture for rich text; the answer's `url` shows it now. */
+  uploadImage: async (file: File): Promise<StoredImage> => {
+    let res: Response
+    try {
+      res = await fetch('/api/item-images', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${getToken() ?? ''}`, 'Content-Type': 'application/octet-stream' },
+        body: file,
+      })
+    } catch {
+      throw new ApiError(0, { code: 'network_error', message: { zh: '网络错误，上传失败', en: 'Network error: upload failed' }, field: null })
+    }
+    const body = await res.json().catch(() => null)
+    if (!res.ok) throw new ApiError(res.status, body ?? { code: 'unexpected_response', message: { zh: `上传失败（${res.status}）`, en: `Upload failed (${res.status})` }, field: null })
+    return body as StoredImage
+  },
   mappings: () => request<ImportMapping[]>('GET', '/api/import-mappings'),
   createMapping: (body: MappingInput) => request<ImportMapping>('POST', '/api/import-mappings', body),
   updateMapping: (id: number, body: MappingInput) => request<ImportMapping>('PUT', `/api/import-mappings/${encodeURIComponent(String(id))}`, body),

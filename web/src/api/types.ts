@@ -378,6 +378,14 @@ export interface ImportMapping {
   updated_at: string
 }
 
+export interface StoredImage {
+  name: string
+  /** Stable address kept in rich text. */
+  src: string
+  /** Short-lived link to show the picture now. */
+  url: string
+}
+
 export interface MappingInput {
   source: string
   columns: Record<string, string>

@@ -354,7 +354,6 @@ const en: MessageSchema = {
       list: 'List',
       image: 'Image',
       formula: 'Formula',
-      imageUrl: 'Image address',
       formulaTex: 'Formula (TeX, e.g. U=IR, x^2)',
     },
     imp: {

@@ -352,7 +352,6 @@ const zhCN = {
       list: '列表',
       image: '图片',
       formula: '公式',
-      imageUrl: '图片地址',
       formulaTex: '公式（TeX 写法，如 U=IR、x^2）',
     },
     imp: {
