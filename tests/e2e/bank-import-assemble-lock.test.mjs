@@ -3,7 +3,8 @@
 // the fixed file and confirm; the statistics chart shows the knowledge points; a blueprint
 // asking for more items than the bank has says which cell cannot be filled; the corrected
 // blueprint assembles A/B forms; form A is locked and previewed with its answer key. The item
-// editor writes rich text with an uploaded picture and a formula. The bank page fits a phone.
+// editor writes rich text with an uploaded picture and a formula. The bank and paper pages fit
+// a phone.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { crc32 } from 'node:zlib'
@@ -223,6 +224,10 @@ test('import with errors, fixed import, blueprint assembly of A/B forms, lock', 
     await phone.waitForFunction(() => document.querySelectorAll('[data-testid="item-table"] tbody tr').length > 0)
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 0, `the bank page is ${overflow}px wider than the phone`)
+    await phone.goto(`${server.url}/app/staff/papers`)
+    await phone.getByTestId(`paper-state-${formA.id}`).waitFor()
+    const paperOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(paperOverflow <= 0, `the paper library is ${paperOverflow}px wider than the phone`)
   })
   errors.assertNone()
   phoneErrors.assertNone()
