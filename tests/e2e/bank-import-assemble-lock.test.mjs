@@ -213,6 +213,20 @@ test('import with errors, fixed import, blueprint assembly of A/B forms, lock', 
   const after = (await api(server.url, 'PUT', `/api/papers/${formA.id}/items`, { token: staff, body: { items: [] } }))
   assert.equal(after.status, 409, 'a locked paper cannot change')
 
+  // The locked paper goes to the plan's session; its start is the session's.
+  await withScreenshotOnFailure(page, 'paper-usage', async () => {
+    await page.keyboard.press('Escape')
+    await page.getByTestId(`paper-usage-${formA.id}`).click()
+    await page.getByTestId('usage-session').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '第一场' }).click()
+    await page.getByTestId('usage-add').click()
+    await page.getByTestId('usage-table').getByText('2026-12-20T01:00:00.000Z').waitFor()
+  })
+  const log = (await api(server.url, 'GET', `/api/papers/${formA.id}/usages`, { token: staff })).body
+  assert.equal(log.usages.length, 1)
+  assert.ok(log.usages[0].exam_session_id > 0, JSON.stringify(log))
+  assert.ok(log.accesses.some((a) => a.what === 'preview' && a.username === 'kw.staff'), 'the preview is in the log')
+
   // The bank page on a phone: no sideways scrolling.
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' })).newPage()
   const phoneErrors = trackPageErrors(phone)

@@ -430,7 +430,7 @@ const en: MessageSchema = {
     sessions: 'Sessions',
     sessionName: 'Session name',
     examSession: 'Session no.',
-    examSessionId: 'Exam session id (optional)',
+    examSessionId: 'Exam session (its candidates see the paper from the start)',
     startsAt: 'Starts at',
     startsAtHint: "Empty: the session's start",
     useInSession: 'Use in this session',

@@ -428,7 +428,7 @@ const zhCN = {
     sessions: '使用场次',
     sessionName: '场次名称',
     examSession: '场次编号',
-    examSessionId: '考试场次编号（可选）',
+    examSessionId: '考试场次（其考生开考后可见）',
     startsAt: '开考时间',
     startsAtHint: '不填则取场次的开考时间',
     useInSession: '用于该场次',
