@@ -124,25 +124,39 @@ pub async fn launch_with_listener(
         media_events,
         files,
     };
-    let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await?;
+    if let Some(m) = media {
+        m.shutdown().await;
+    }
+    Ok(())
+}
 
+/// Serves `app` on `listener` (HTTPS with `tls`) until `shutdown`, then lets requests in
+/// flight finish for up to `grace`. Prints `{ready} <url>` on stdout once accepting: the
+/// line scripts and tests wait for.
+pub(crate) async fn serve_http(
+    app: axum::Router,
+    listener: std::net::TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: &str,
+) -> anyhow::Result<()> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
         shutdown.await;
-        h.graceful_shutdown(Some(Duration::from_secs(10)));
+        h.graceful_shutdown(Some(grace));
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, "listening");
-    println!("PROCTOR_LISTENING {scheme}://{addr}");
+    println!("{ready} {scheme}://{addr}");
     match tls {
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
-    }
-    if let Some(m) = media {
-        m.shutdown().await;
     }
     Ok(())
 }

@@ -7,28 +7,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
-import { freeTcpPort, freeUdpPort, launchChromium, makeFaceY4m, waitFor } from './media/harness.mjs'
+import { freeTcpPort, freeUdpPort, launchChromium, makeFaceY4m, waitFor, wallTileFrames } from './media/harness.mjs'
+import { createAccount } from './lib/accounts.mjs'
 
 const SECRET = 'e2e-installation-secret-of-32-characters-at-least'
 
-async function createAccount(server, adminToken, username, display_name, role, password) {
-  const initial = `${password}-first`
-  const created = await api(server.url, 'POST', '/api/users', { token: adminToken, body: { username, display_name, role, password: initial } })
-  assert.equal(created.status, 201, JSON.stringify(created.body))
-  const login = await api(server.url, 'POST', '/api/auth/login', { body: { username, password: initial } })
-  const changed = await api(server.url, 'POST', '/api/auth/password', {
-    token: login.body.token,
-    body: { current_password: initial, new_password: password },
-  })
-  assert.equal(changed.status, 200)
-  return Number(created.body.id)
-}
-
-const tileFrames = (page, participant) =>
-  page.evaluate((p) => {
-    const v = document.querySelector(`[data-testid=wall-tile][data-participant="${p}"] video`)
-    return v ? v.getVideoPlaybackQuality().totalVideoFrames : 0
-  }, participant)
+const tileFrames = wallTileFrames
 
 test('a separate media node carries the camera check and the wall', { timeout: 240_000 }, async (t) => {
   const server = await startProctor({ env: { PROCTOR_MEDIA__ENABLED: 'false', PROCTOR_SECRET_KEY: SECRET } })

@@ -66,22 +66,8 @@ pub async fn run(
         .layer(cors);
 
     let tls = crate::tls::config(&settings).await?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h.graceful_shutdown(Some(Duration::from_secs(5)));
-    });
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    tracing::info!(%addr, %node, udp = %server.udp_local_addr(), "media node listening");
-    println!("PROCTOR_MEDIA_LISTENING {scheme}://{addr}");
-    let app = app.into_make_service();
-    match tls {
-        Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
-        None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
-    }
+    tracing::info!(%node, udp = %server.udp_local_addr(), "media node started");
+    crate::serve_http(app, listener, tls, Duration::from_secs(5), shutdown, "PROCTOR_MEDIA_LISTENING").await?;
     for t in tasks {
         t.abort();
     }
