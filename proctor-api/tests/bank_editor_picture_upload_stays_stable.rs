@@ -19,7 +19,14 @@ fn png() -> Vec<u8> {
 }
 
 async fn post_raw(srv: &TestServer, token: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let r = srv.client.post(srv.url("/api/item-images")).bearer_auth(token).body(bytes).send().await.unwrap();
+    let r = srv
+        .client
+        .post(srv.url("/api/item-images"))
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
     let s = r.status().as_u16();
     (s, r.json().await.unwrap())
 }
@@ -44,14 +51,34 @@ async fn editor_pictures_are_stored_once_and_kept_as_stable_addresses() {
 
     let a = create_bank(&srv, &staff, "6-31-01-03", "theory").await;
     let b = create_bank(&srv, &staff, "6-31-01-03", "skill").await;
-    let (s, with_link) = send(&srv, &staff, "POST", &format!("/api/banks/{a}/items"), item(format!("看图：<img src=\"{url}\">"))).await;
+    let (s, with_link) = send(
+        &srv,
+        &staff,
+        "POST",
+        &format!("/api/banks/{a}/items"),
+        item(format!("看图：<img src=\"{url}\">")),
+    )
+    .await;
     assert_eq!(s, 201, "{with_link}");
-    let (s, with_address) = send(&srv, &staff, "POST", &format!("/api/banks/{b}/items"), item(format!("看图：<img src=\"item-image:{name}\">"))).await;
+    let (s, with_address) = send(
+        &srv,
+        &staff,
+        "POST",
+        &format!("/api/banks/{b}/items"),
+        item(format!("看图：<img src=\"item-image:{name}\">")),
+    )
+    .await;
     assert_eq!(s, 201, "{with_address}");
-    assert_eq!(with_link["content_hash"], with_address["content_hash"], "the link was not stored");
+    assert_eq!(
+        with_link["content_hash"], with_address["content_hash"],
+        "the link was not stored"
+    );
     let (_, fetched) = get(&srv, &staff, &format!("/api/items/{}", with_link["id"])).await;
     let stem = fetched["body"]["stem"].as_str().unwrap();
-    assert!(stem.contains(&format!("/files/item-images/{name}?")), "{stem}");
+    assert!(
+        stem.contains(&format!("/files/item-images/{name}?")),
+        "{stem}"
+    );
 
     let (s, err) = post_raw(&srv, &staff, b"<script>alert(1)</script>".to_vec()).await;
     assert_eq!((s, err["code"].as_str()), (400, Some("not_an_image")));

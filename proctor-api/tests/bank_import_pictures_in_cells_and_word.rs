@@ -30,11 +30,22 @@ fn sha(b: &[u8]) -> String {
 fn workbook(anchored: &[u8], in_cell: &[u8]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["题型", "题干", "选项A", "选项B", "答案", "分值", "鉴定点"].iter().enumerate() {
+    for (c, h) in ["题型", "题干", "选项A", "选项B", "答案", "分值", "鉴定点"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     let rows = [
-        ["单选题", "如图所示的仪表是（　　）。", "电流表", "兆欧表", "B", "1", "1.1.1"],
+        [
+            "单选题",
+            "如图所示的仪表是（　　）。",
+            "电流表",
+            "兆欧表",
+            "B",
+            "1",
+            "1.1.1",
+        ],
         ["单选题", "", "接地", "接零", "A", "1", "1.1.1"],
     ];
     for (r, row) in rows.iter().enumerate() {
@@ -44,8 +55,10 @@ fn workbook(anchored: &[u8], in_cell: &[u8]) -> Vec<u8> {
             }
         }
     }
-    ws.insert_image(1, 1, &Image::new_from_buffer(anchored).unwrap()).unwrap();
-    ws.embed_image(2, 1, &Image::new_from_buffer(in_cell).unwrap()).unwrap();
+    ws.insert_image(1, 1, &Image::new_from_buffer(anchored).unwrap())
+        .unwrap();
+    ws.embed_image(2, 1, &Image::new_from_buffer(in_cell).unwrap())
+        .unwrap();
     wb.save_to_buffer().unwrap()
 }
 
@@ -53,7 +66,13 @@ fn word_with_picture(picture: &[u8]) -> Vec<u8> {
     let run = |t: &str| format!("<w:p><w:r><w:t xml:space=\"preserve\">{t}</w:t></w:r></w:p>");
     let drawing = "<w:p><w:r><w:t>1. 下图中接线错误的是哪一处？</w:t></w:r><w:r><w:drawing><wp:inline><a:graphic><a:graphicData><pic:pic><pic:blipFill>\
         <a:blip r:embed=\"rId7\"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>";
-    let body = format!("{}{drawing}{}{}{}", run("一、单项选择题"), run("A. 甲处"), run("B. 乙处"), run("答案：A"));
+    let body = format!(
+        "{}{drawing}{}{}{}",
+        run("一、单项选择题"),
+        run("A. 甲处"),
+        run("B. 乙处"),
+        run("答案：A")
+    );
     let document = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><w:document \
          xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" \
@@ -83,11 +102,16 @@ fn word_with_picture(picture: &[u8]) -> Vec<u8> {
 
 /// The signed link of the picture named `hash` in a stem; fetching it gives the bytes.
 async fn picture_behind(srv: &TestServer, stem: &str, hash: &str) -> Vec<u8> {
-    let at = stem.find(&format!("item-images/{hash}.png")).unwrap_or_else(|| panic!("no picture {hash} in {stem}"));
+    let at = stem
+        .find(&format!("item-images/{hash}.png"))
+        .unwrap_or_else(|| panic!("no picture {hash} in {stem}"));
     let start = stem[..at].rfind('"').unwrap() + 1;
     let end = at + stem[at..].find('"').unwrap();
     let link = stem[start..end].replace("&amp;", "&");
-    assert!(link.starts_with("/files/") && link.contains('?'), "a signed link: {link}");
+    assert!(
+        link.starts_with("/files/") && link.contains('?'),
+        "a signed link: {link}"
+    );
     let r = srv.client.get(srv.url(&link)).send().await.unwrap();
     assert_eq!(r.status(), 200, "{link}");
     r.bytes().await.unwrap().to_vec()
@@ -114,18 +138,53 @@ async fn pictures_in_excel_cells_and_word_paragraphs_become_stored_images() {
             .clone()
     };
     let anchored = stem_with(&sha(&red));
-    assert!(anchored["body"]["stem"].as_str().unwrap().starts_with("如图所示的仪表是"), "{anchored}");
-    assert_eq!(picture_behind(&srv, anchored["body"]["stem"].as_str().unwrap(), &sha(&red)).await, red);
+    assert!(
+        anchored["body"]["stem"]
+            .as_str()
+            .unwrap()
+            .starts_with("如图所示的仪表是"),
+        "{anchored}"
+    );
+    assert_eq!(
+        picture_behind(&srv, anchored["body"]["stem"].as_str().unwrap(), &sha(&red)).await,
+        red
+    );
     let in_cell = stem_with(&sha(&blue));
-    assert!(!in_cell["body"]["stem"].as_str().unwrap().contains("#VALUE"), "{in_cell}");
-    assert_eq!(picture_behind(&srv, in_cell["body"]["stem"].as_str().unwrap(), &sha(&blue)).await, blue);
+    assert!(
+        !in_cell["body"]["stem"].as_str().unwrap().contains("#VALUE"),
+        "{in_cell}"
+    );
+    assert_eq!(
+        picture_behind(&srv, in_cell["body"]["stem"].as_str().unwrap(), &sha(&blue)).await,
+        blue
+    );
     let from_word = stem_with(&sha(&green));
-    assert!(from_word["body"]["stem"].as_str().unwrap().contains("下图中接线错误的是哪一处"));
-    assert_eq!(picture_behind(&srv, from_word["body"]["stem"].as_str().unwrap(), &sha(&green)).await, green);
+    assert!(
+        from_word["body"]["stem"]
+            .as_str()
+            .unwrap()
+            .contains("下图中接线错误的是哪一处")
+    );
+    assert_eq!(
+        picture_behind(
+            &srv,
+            from_word["body"]["stem"].as_str().unwrap(),
+            &sha(&green)
+        )
+        .await,
+        green
+    );
 
     // Saving the item back as the editor received it (signed links) changes nothing.
     let id = anchored["id"].as_i64().unwrap();
-    let (s, same) = send(&srv, &staff, "PUT", &format!("/api/items/{id}"), anchored["body"].clone()).await;
+    let (s, same) = send(
+        &srv,
+        &staff,
+        "PUT",
+        &format!("/api/items/{id}"),
+        anchored["body"].clone(),
+    )
+    .await;
     assert_eq!((s, same["version"].as_i64()), (200, Some(1)), "{same}");
     assert_eq!(same["content_hash"], anchored["content_hash"]);
     srv.stop().await;

@@ -38,7 +38,10 @@ async fn poll(srv: &TestServer, token: &str, id: i64) -> (Vec<Value>, Value) {
         if v["status"] != "parsing" {
             return (seen, v);
         }
-        let (d, t) = (v["processed_rows"].as_i64().unwrap(), v["total_rows"].as_i64().unwrap());
+        let (d, t) = (
+            v["processed_rows"].as_i64().unwrap(),
+            v["total_rows"].as_i64().unwrap(),
+        );
         assert!(t == 0 || d <= t, "progress beyond the total: {v}");
         seen.push(v);
         assert!(Instant::now() < deadline, "import job did not finish");
@@ -61,7 +64,11 @@ async fn a_large_file_is_read_in_the_background_and_imported_only_on_confirm() {
     let id = job["id"].as_i64().unwrap();
     if job["status"] == "parsing" {
         let (s, err) = confirm(&srv, &staff, id).await;
-        assert_eq!((s, err["field"].as_str()), (409, Some("status")), "no confirm while reading");
+        assert_eq!(
+            (s, err["field"].as_str()),
+            (409, Some("status")),
+            "no confirm while reading"
+        );
     }
     let (_, done) = poll(&srv, &staff, id).await;
     assert_eq!(done["status"], "preview", "{done}");
@@ -70,18 +77,39 @@ async fn a_large_file_is_read_in_the_background_and_imported_only_on_confirm() {
     assert_eq!(done["new_items"], 1000);
     assert!(done["total_rows"].as_i64().unwrap() >= 1000);
     assert_eq!(done["processed_rows"], done["total_rows"]);
-    assert_eq!(all_items(&srv, &staff, bank).await.len(), 0, "nothing before confirm");
+    assert_eq!(
+        all_items(&srv, &staff, bank).await.len(),
+        0,
+        "nothing before confirm"
+    );
 
     let (s, confirmed) = confirm(&srv, &staff, id).await;
-    assert_eq!((s, confirmed["created_count"].as_i64()), (200, Some(1000)), "{confirmed}");
+    assert_eq!(
+        (s, confirmed["created_count"].as_i64()),
+        (200, Some(1000)),
+        "{confirmed}"
+    );
     assert_eq!(all_items(&srv, &staff, bank).await.len(), 1000);
 
     // Again, in the background: the preview says every item is in the bank; confirming adds none.
     let again = upload_in_background(&srv, &staff, bank, file).await;
     let (_, again) = poll(&srv, &staff, again["id"].as_i64().unwrap()).await;
-    assert_eq!((again["new_items"].as_i64(), again["already_in_bank"].as_i64()), (Some(0), Some(1000)));
+    assert_eq!(
+        (
+            again["new_items"].as_i64(),
+            again["already_in_bank"].as_i64()
+        ),
+        (Some(0), Some(1000))
+    );
     let (s, confirmed) = confirm(&srv, &staff, again["id"].as_i64().unwrap()).await;
-    assert_eq!((s, confirmed["created_count"].as_i64(), confirmed["duplicate_count"].as_i64()), (200, Some(0), Some(1000)));
+    assert_eq!(
+        (
+            s,
+            confirmed["created_count"].as_i64(),
+            confirmed["duplicate_count"].as_i64()
+        ),
+        (200, Some(0), Some(1000))
+    );
     assert_eq!(all_items(&srv, &staff, bank).await.len(), 1000);
     srv.stop().await;
 }

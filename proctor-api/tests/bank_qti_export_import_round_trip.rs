@@ -46,7 +46,9 @@ fn well_formed(xml: &str) -> String {
     let mut root = None;
     loop {
         match r.read_event() {
-            Ok(quick_xml::events::Event::Start(e)) if root.is_none() => root = Some(e.name().0.to_owned()),
+            Ok(quick_xml::events::Event::Start(e)) if root.is_none() => {
+                root = Some(e.name().0.to_owned())
+            }
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
             Err(e) => panic!("not well-formed: {e}\n{xml}"),
@@ -70,10 +72,20 @@ async fn a_bank_survives_a_qti_round_trip() {
         assert_eq!(s, 201, "{it}");
     }
 
-    let r = srv.client.get(srv.url(&format!("/api/banks/{from}/export-qti"))).bearer_auth(&staff).send().await.unwrap();
+    let r = srv
+        .client
+        .get(srv.url(&format!("/api/banks/{from}/export-qti")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/zip");
-    assert_eq!(r.headers()["x-skipped-items"], "1", "the case analysis has no QTI item form");
+    assert_eq!(
+        r.headers()["x-skipped-items"],
+        "1",
+        "the case analysis has no QTI item form"
+    );
     let package = r.bytes().await.unwrap().to_vec();
     let files = unzip(&package);
     assert_eq!(files.len(), 8, "a manifest and seven items");
@@ -89,8 +101,16 @@ async fn a_bank_survives_a_qti_round_trip() {
     }
 
     let (s, preview) = upload_zip(&srv, &staff, to, package).await;
-    assert_eq!((s, preview["format"].as_str()), (201, Some("qti")), "{preview}");
-    assert_eq!((preview["errors"].clone(), preview["new_items"].as_i64()), (json!([]), Some(7)), "{preview}");
+    assert_eq!(
+        (s, preview["format"].as_str()),
+        (201, Some("qti")),
+        "{preview}"
+    );
+    assert_eq!(
+        (preview["errors"].clone(), preview["new_items"].as_i64()),
+        (json!([]), Some(7)),
+        "{preview}"
+    );
     let (s, _) = confirm(&srv, &staff, preview["id"].as_i64().unwrap()).await;
     assert_eq!(s, 200);
     let hashes = |items: Vec<Value>| -> BTreeSet<String> {
@@ -104,17 +124,28 @@ async fn a_bank_survives_a_qti_round_trip() {
         items
             .iter()
             .filter(|i| i["body"]["item_type"] != "case_analysis")
-            .map(|i| (i["body"]["knowledge_point"].as_str().unwrap().to_owned(), i["body"].clone()))
+            .map(|i| {
+                (
+                    i["body"]["knowledge_point"].as_str().unwrap().to_owned(),
+                    i["body"].clone(),
+                )
+            })
             .collect()
     };
-    let (a, b) = (all_items(&srv, &staff, from).await, all_items(&srv, &staff, to).await);
+    let (a, b) = (
+        all_items(&srv, &staff, from).await,
+        all_items(&srv, &staff, to).await,
+    );
     for (kp, body) in by_point(&a) {
         assert_eq!(by_point(&b).get(&kp), Some(&body), "item at {kp}");
     }
     let original = hashes(a);
     let imported = hashes(b);
     assert_eq!(original.len(), 7);
-    assert_eq!(imported, original, "every item comes back with the same content");
+    assert_eq!(
+        imported, original,
+        "every item comes back with the same content"
+    );
 
     // A package whose item has no body.
     let mut buf = std::io::Cursor::new(Vec::new());
@@ -129,6 +160,14 @@ async fn a_bank_survives_a_qti_round_trip() {
     }
     let (s, bad) = upload_zip(&srv, &staff, to, buf.into_inner()).await;
     assert_eq!(s, 201);
-    assert_eq!((bad["errors"][0]["row"].as_i64(), bad["errors"][0]["column_name"].as_str(), bad["errors"][0]["zh"].as_str()), (Some(1), Some("items/bad.xml"), Some("缺少 qti-item-body")), "{bad}");
+    assert_eq!(
+        (
+            bad["errors"][0]["row"].as_i64(),
+            bad["errors"][0]["column_name"].as_str(),
+            bad["errors"][0]["zh"].as_str()
+        ),
+        (Some(1), Some("items/bad.xml"), Some("缺少 qti-item-body")),
+        "{bad}"
+    );
     srv.stop().await;
 }

@@ -163,7 +163,10 @@ fn swap(html: &str, links: &HashMap<String, String>) -> String {
 }
 
 fn collect(b: &ItemBody, out: &mut Vec<String>) {
-    for t in [&b.stem, &b.reference_answer, &b.explanation].into_iter().chain(&b.options) {
+    for t in [&b.stem, &b.reference_answer, &b.explanation]
+        .into_iter()
+        .chain(&b.options)
+    {
         out.extend(names_in(t));
     }
     for s in &b.sub_questions {
@@ -299,7 +302,11 @@ fn resolve(dir: &str, target: &str) -> String {
     parts.join("/")
 }
 
-fn picture_at(zip: &mut Zip<'_>, path: &str, seen: &mut BTreeMap<String, Picture>) -> Option<String> {
+fn picture_at(
+    zip: &mut Zip<'_>,
+    path: &str,
+    seen: &mut BTreeMap<String, Picture>,
+) -> Option<String> {
     let bytes = read_bytes(zip, path)?;
     let p = Picture::new(path, bytes)?;
     let marker = p.marker();
@@ -312,9 +319,9 @@ fn cell_ref(r: &str) -> Option<(usize, usize)> {
     let letters: String = r.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
     let digits = &r[letters.len()..];
     let row: usize = digits.parse().ok()?;
-    let col = letters
-        .bytes()
-        .try_fold(0usize, |acc, b| Some(acc * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize))?;
+    let col = letters.bytes().try_fold(0usize, |acc, b| {
+        Some(acc * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize)
+    })?;
     Some((row.checked_sub(1)?, col.checked_sub(1)?))
 }
 
@@ -367,7 +374,8 @@ pub fn xlsx_pictures(bytes: &[u8]) -> (HashMap<(usize, usize), Vec<String>>, Vec
                     "from" => in_from = false,
                     "row" | "col" => field = None,
                     "twoCellAnchor" | "oneCellAnchor" => {
-                        if let (Some(rw), Some(c), Some(id)) = (row.take(), col.take(), embed.take())
+                        if let (Some(rw), Some(c), Some(id)) =
+                            (row.take(), col.take(), embed.take())
                             && let Some((_, target)) = drawing_rels.get(&id)
                             && let Some(m) = picture_at(&mut zip, &target.clone(), &mut seen)
                         {
@@ -521,11 +529,21 @@ mod tests {
         let name = format!("{}.png", "a".repeat(64));
         let html = format!("看图{OPEN}{name}{CLOSE}作答{OPEN}../../etc{CLOSE}");
         let out = markers_to_html(&html);
-        assert_eq!(out, format!("看图<img src=\"item-image:{name}\" alt=\"\">作答"));
+        assert_eq!(
+            out,
+            format!("看图<img src=\"item-image:{name}\" alt=\"\">作答")
+        );
         assert_eq!(names_in(&out), vec![name.clone()]);
-        let signed = format!("<p>x<img src=\"/files/item-images/{name}?exp=1&amp;sig=ab\" alt=\"\"></p>");
-        assert_eq!(unsign(&signed), format!("<p>x<img src=\"item-image:{name}\" alt=\"\"></p>"));
-        assert_eq!(resolve("xl/worksheets", "../drawings/drawing1.xml"), "xl/drawings/drawing1.xml");
+        let signed =
+            format!("<p>x<img src=\"/files/item-images/{name}?exp=1&amp;sig=ab\" alt=\"\"></p>");
+        assert_eq!(
+            unsign(&signed),
+            format!("<p>x<img src=\"item-image:{name}\" alt=\"\"></p>")
+        );
+        assert_eq!(
+            resolve("xl/worksheets", "../drawings/drawing1.xml"),
+            "xl/drawings/drawing1.xml"
+        );
         assert_eq!(cell_ref("AB12"), Some((11, 27)));
     }
 }

@@ -158,7 +158,12 @@ async fn preview(state: &AppState, imp: &queries::ImportRow) -> ApiResult<Import
     } else {
         0
     };
-    let mut sample: Vec<ItemBody> = stored.items.iter().take(10).map(|i| i.body.clone()).collect();
+    let mut sample: Vec<ItemBody> = stored
+        .items
+        .iter()
+        .take(10)
+        .map(|i| i.body.clone())
+        .collect();
     for b in &mut sample {
         super::images::sign_body(&state.files, b).await?;
     }
@@ -205,9 +210,11 @@ pub struct ImportQuery {
 async fn column_map(state: &AppState, q: &ImportQuery) -> ApiResult<xlsx::ColumnMap> {
     let mut map = match q.mapping_id {
         Some(id) => {
-            let row = queries::mapping_by_id(&state.db, id).await?.ok_or_else(|| {
-                ApiError::invalid("mapping_id", "列映射不存在", "No such column mapping")
-            })?;
+            let row = queries::mapping_by_id(&state.db, id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("mapping_id", "列映射不存在", "No such column mapping")
+                })?;
             super::mapping::to_mapping(row)?.columns
         }
         None => xlsx::ColumnMap::new(),
@@ -266,7 +273,8 @@ pub async fn create_import(
         repeated_in_file: 0,
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let id = queries::insert_import(&state.db, bank_id, format, &sha, &empty, user.account_id).await?;
+    let id =
+        queries::insert_import(&state.db, bank_id, format, &sha, &empty, user.account_id).await?;
     let background = q.background || body.len() > BACKGROUND_ABOVE_BYTES;
     let job = tokio::spawn(run_job(state.clone(), id, format, body, map));
     let status = if background {
@@ -283,15 +291,19 @@ pub async fn create_import(
 
 /// Reads the file, writing progress as it goes, and stores the preview. Any failure leaves
 /// the import `failed` with the reason as its one error, never stuck in `parsing`.
-async fn run_job(state: AppState, id: i64, format: &'static str, body: Bytes, map: xlsx::ColumnMap) {
+async fn run_job(
+    state: AppState,
+    id: i64,
+    format: &'static str,
+    body: Bytes,
+    map: xlsx::ColumnMap,
+) {
     let progress = Arc::new(Progress::default());
     let p = progress.clone();
-    let mut task = tokio::task::spawn_blocking(move || {
-        match format {
-            "xlsx" => xlsx::parse_with_progress(&body, &map, &p),
-            "qti" => super::qti::parse_with_progress(&body, &p),
-            _ => docx::parse_with_progress(&body, &p),
-        }
+    let mut task = tokio::task::spawn_blocking(move || match format {
+        "xlsx" => xlsx::parse_with_progress(&body, &map, &p),
+        "qti" => super::qti::parse_with_progress(&body, &p),
+        _ => docx::parse_with_progress(&body, &p),
     });
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
     let parsed = loop {
@@ -320,7 +332,16 @@ async fn run_job(state: AppState, id: i64, format: &'static str, body: Bytes, ma
         };
         let errors = serde_json::to_string(&[err]).unwrap_or_else(|_| "[]".into());
         let (_, t) = progress.get();
-        if let Err(e) = queries::finish_import(&state.db, id, "failed", "{\"items\":[],\"repeated_in_file\":0}", &errors, t).await {
+        if let Err(e) = queries::finish_import(
+            &state.db,
+            id,
+            "failed",
+            "{\"items\":[],\"repeated_in_file\":0}",
+            &errors,
+            t,
+        )
+        .await
+        {
             tracing::error!(import = id, "cannot mark the import failed: {e}");
         }
     }
@@ -334,7 +355,11 @@ async fn store_parsed(state: &AppState, id: i64, parsed: Parsed) -> anyhow::Resu
         state
             .files
             .store
-            .put_bytes(&format!("{}{}", super::images::PREFIX, p.name), bytes::Bytes::from(p.bytes.clone()), opts)
+            .put_bytes(
+                &format!("{}{}", super::images::PREFIX, p.name),
+                bytes::Bytes::from(p.bytes.clone()),
+                opts,
+            )
             .await
             .map_err(|e| anyhow::anyhow!("storing picture {}: {e}", p.name))?;
     }

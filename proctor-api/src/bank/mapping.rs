@@ -79,7 +79,9 @@ pub async fn list_mappings(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<ImportMapping>>> {
     let rows = queries::list_mappings(&state.db).await?;
-    Ok(Json(rows.into_iter().map(to_mapping).collect::<ApiResult<_>>()?))
+    Ok(Json(
+        rows.into_iter().map(to_mapping).collect::<ApiResult<_>>()?,
+    ))
 }
 
 /// Store a source's column mapping (409 if the source has one).
@@ -92,7 +94,10 @@ pub async fn create_mapping(
     Json(req): Json<MappingInput>,
 ) -> ApiResult<(StatusCode, Json<ImportMapping>)> {
     let source = check(&req)?;
-    if queries::mapping_by_source(&state.db, &source).await?.is_some() {
+    if queries::mapping_by_source(&state.db, &source)
+        .await?
+        .is_some()
+    {
         return Err(ApiError::conflict(
             Some("source"),
             "该来源已有列映射",

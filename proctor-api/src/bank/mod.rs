@@ -574,12 +574,21 @@ async fn export_qti(
         serde_json::json!({"skipped_case_analyses": skipped}),
     )
     .await?;
-    let name = format!("bank-{}-{}-{}-qti3.zip", bank.occupation_code, bank.level, bank.kind);
+    let name = format!(
+        "bank-{}-{}-{}-qti3.zip",
+        bank.occupation_code, bank.level, bank.kind
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::HeaderName::from_static("x-skipped-items"), skipped.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-skipped-items"),
+                skipped.to_string(),
+            ),
         ],
         bytes,
     )

@@ -45,7 +45,10 @@ fn xhtml(html: &str) -> String {
             break;
         };
         let inner = &tag[1..end];
-        let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         if VOID.contains(&name.to_ascii_lowercase().as_str()) && !inner.ends_with('/') {
             out.push('<');
             out.push_str(inner);
@@ -74,7 +77,11 @@ pub fn item_xml(id: i64, b: &ItemBody) -> Option<String> {
     match b.item_type {
         ItemType::Single | ItemType::Multiple | ItemType::TrueFalse => {
             let multiple = b.item_type == ItemType::Multiple;
-            let values: String = b.answer.iter().map(|a| format!("<qti-value>{}</qti-value>", esc(a))).collect();
+            let values: String = b
+                .answer
+                .iter()
+                .map(|a| format!("<qti-value>{}</qti-value>", esc(a)))
+                .collect();
             decl.push_str(&format!(
                 "<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"{}\" base-type=\"identifier\"><qti-correct-response>{values}</qti-correct-response></qti-response-declaration>",
                 if multiple { "multiple" } else { "single" }
@@ -85,7 +92,12 @@ pub fn item_xml(id: i64, b: &ItemBody) -> Option<String> {
                 b.options
                     .iter()
                     .zip(LETTERS)
-                    .map(|(o, l)| format!("<qti-simple-choice identifier=\"{l}\">{}</qti-simple-choice>", xhtml(o)))
+                    .map(|(o, l)| {
+                        format!(
+                            "<qti-simple-choice identifier=\"{l}\">{}</qti-simple-choice>",
+                            xhtml(o)
+                        )
+                    })
                     .collect()
             };
             body.push_str(&format!(
@@ -105,11 +117,18 @@ pub fn item_xml(id: i64, b: &ItemBody) -> Option<String> {
                     esc(first),
                     n = k + 1
                 ));
-                body.push_str(&format!("<p><qti-text-entry-interaction response-identifier=\"RESPONSE_{}\"/></p>", k + 1));
+                body.push_str(&format!(
+                    "<p><qti-text-entry-interaction response-identifier=\"RESPONSE_{}\"/></p>",
+                    k + 1
+                ));
             }
         }
         ItemType::Calculation => {
-            let n = b.numeric.clone().unwrap_or(NumericAnswer { value: 0.0, tolerance: 0.0, unit: String::new() });
+            let n = b.numeric.clone().unwrap_or(NumericAnswer {
+                value: 0.0,
+                tolerance: 0.0,
+                unit: String::new(),
+            });
             decl.push_str(&format!(
                 "<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"single\" base-type=\"float\"><qti-correct-response><qti-value>{}</qti-value></qti-correct-response></qti-response-declaration>",
                 number(n.value)
@@ -140,7 +159,13 @@ pub fn item_xml(id: i64, b: &ItemBody) -> Option<String> {
         let points: String = b
             .rubric
             .iter()
-            .map(|r| format!("<p data-points=\"{}\">{}</p>", centi_text(r.points_centi), esc(&r.description)))
+            .map(|r| {
+                format!(
+                    "<p data-points=\"{}\">{}</p>",
+                    centi_text(r.points_centi),
+                    esc(&r.description)
+                )
+            })
             .collect();
         body.push_str(&format!("<qti-rubric-block use=\"scoring\" view=\"scorer\" class=\"rubric\">{points}</qti-rubric-block>"));
     }
@@ -161,7 +186,10 @@ pub fn item_xml(id: i64, b: &ItemBody) -> Option<String> {
         ty = b.item_type.as_str(),
         d = b.difficulty,
         kp = esc(&b.knowledge_point),
-        rp = if objective && b.item_type != ItemType::FillBlank && b.item_type != ItemType::Calculation {
+        rp = if objective
+            && b.item_type != ItemType::FillBlank
+            && b.item_type != ItemType::Calculation
+        {
             "<qti-response-processing template=\"https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml\"/>"
         } else {
             ""
@@ -238,26 +266,46 @@ fn tree(xml: &str) -> Result<El, String> {
             Event::Start(e) => stack.push(open(&e)),
             Event::Empty(e) => {
                 let el = open(&e);
-                stack.last_mut().ok_or("bad nesting")?.kids.push(Node::El(el));
+                stack
+                    .last_mut()
+                    .ok_or("bad nesting")?
+                    .kids
+                    .push(Node::El(el));
             }
             Event::End(_) => {
                 let el = stack.pop().ok_or("bad nesting")?;
-                stack.last_mut().ok_or("bad nesting")?.kids.push(Node::El(el));
+                stack
+                    .last_mut()
+                    .ok_or("bad nesting")?
+                    .kids
+                    .push(Node::El(el));
             }
             Event::Text(t) => {
                 let s = t.xml10_content().into_owned();
-                stack.last_mut().ok_or("bad nesting")?.kids.push(Node::Text(s));
+                stack
+                    .last_mut()
+                    .ok_or("bad nesting")?
+                    .kids
+                    .push(Node::Text(s));
             }
             Event::CData(t) => {
                 let s = t.into_inner().into_owned();
-                stack.last_mut().ok_or("bad nesting")?.kids.push(Node::Text(esc(&s)));
+                stack
+                    .last_mut()
+                    .ok_or("bad nesting")?
+                    .kids
+                    .push(Node::Text(esc(&s)));
             }
             Event::GeneralRef(g) => {
                 let text = match g.resolve_char_ref().map_err(|e| e.to_string())? {
                     Some(c) => esc(&c.to_string()),
                     None => format!("&{};", &*g),
                 };
-                stack.last_mut().ok_or("bad nesting")?.kids.push(Node::Text(text));
+                stack
+                    .last_mut()
+                    .ok_or("bad nesting")?
+                    .kids
+                    .push(Node::Text(text));
             }
             Event::Eof => break,
             _ => {}
@@ -290,7 +338,13 @@ impl El {
     }
 
     fn find(&self, name: &str) -> Option<&El> {
-        self.els().find_map(|e| if e.name == name { Some(e) } else { e.find(name) })
+        self.els().find_map(|e| {
+            if e.name == name {
+                Some(e)
+            } else {
+                e.find(name)
+            }
+        })
     }
 
     fn all<'a>(&'a self, name: &str, out: &mut Vec<&'a El>) {
@@ -336,7 +390,10 @@ impl El {
                     }
                     s.push('>');
                     // HTML void elements have no end tag (`</br>` would read as a second <br>).
-                    if !matches!(e.name.as_str(), "br" | "img" | "hr" | "wbr" | "col" | "area") {
+                    if !matches!(
+                        e.name.as_str(),
+                        "br" | "img" | "hr" | "wbr" | "col" | "area"
+                    ) {
                         s.push_str(&e.inner_html());
                         s.push_str(&format!("</{}>", e.name));
                     }
@@ -360,7 +417,10 @@ fn values(decl: &El) -> Vec<String> {
 fn rubric_block<'a>(body: &'a El, class: &str) -> Option<&'a El> {
     let mut blocks = Vec::new();
     body.all("qti-rubric-block", &mut blocks);
-    blocks.into_iter().find(|b| b.attr("class").is_some_and(|c| c.split_whitespace().any(|x| x == class)))
+    blocks.into_iter().find(|b| {
+        b.attr("class")
+            .is_some_and(|c| c.split_whitespace().any(|x| x == class))
+    })
 }
 
 /// A rubric block's content: the export wraps it in one `<div>`, which is not part of it.
@@ -379,16 +439,32 @@ fn block_html(block: &El) -> String {
 
 /// One `qti-assessment-item` as a body (unchecked), or why it cannot be read.
 fn item_body(xml: &str) -> Result<ItemBody, (String, String)> {
-    let root = tree(xml).map_err(|e| (format!("XML 无法解析：{e}"), format!("The XML cannot be read: {e}")))?;
+    let root = tree(xml).map_err(|e| {
+        (
+            format!("XML 无法解析：{e}"),
+            format!("The XML cannot be read: {e}"),
+        )
+    })?;
     if root.name != "qti-assessment-item" {
-        return Err(("不是 qti-assessment-item".into(), "Not a qti-assessment-item".into()));
+        return Err((
+            "不是 qti-assessment-item".into(),
+            "Not a qti-assessment-item".into(),
+        ));
     }
-    let body = root
-        .find("qti-item-body")
-        .ok_or_else(|| ("缺少 qti-item-body".to_owned(), "qti-item-body is missing".to_owned()))?;
+    let body = root.find("qti-item-body").ok_or_else(|| {
+        (
+            "缺少 qti-item-body".to_owned(),
+            "qti-item-body is missing".to_owned(),
+        )
+    })?;
     let mut decls = Vec::new();
     root.all("qti-response-declaration", &mut decls);
-    let decl = |id: &str| decls.iter().find(|d| d.attr("identifier") == Some(id)).copied();
+    let decl = |id: &str| {
+        decls
+            .iter()
+            .find(|d| d.attr("identifier") == Some(id))
+            .copied()
+    };
     let choice = body.find("qti-choice-interaction");
     let mut entries = Vec::new();
     body.all("qti-text-entry-interaction", &mut entries);
@@ -426,12 +502,22 @@ fn item_body(xml: &str) -> Result<ItemBody, (String, String)> {
         answer: Vec::new(),
         blanks: Vec::new(),
         numeric: None,
-        reference_answer: rubric_block(body, "reference-answer").map(block_html).unwrap_or_default(),
-        explanation: rubric_block(body, "explanation").map(block_html).unwrap_or_default(),
+        reference_answer: rubric_block(body, "reference-answer")
+            .map(block_html)
+            .unwrap_or_default(),
+        explanation: rubric_block(body, "explanation")
+            .map(block_html)
+            .unwrap_or_default(),
         rubric: Vec::new(),
         score_centi,
-        difficulty: body.attr("data-difficulty").and_then(|d| d.parse().ok()).unwrap_or(3),
-        knowledge_point: body.attr("data-knowledge-point").unwrap_or_default().to_owned(),
+        difficulty: body
+            .attr("data-difficulty")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(3),
+        knowledge_point: body
+            .attr("data-knowledge-point")
+            .unwrap_or_default()
+            .to_owned(),
         sub_questions: Vec::new(),
     };
     if let Some(r) = rubric_block(body, "rubric") {
@@ -454,10 +540,17 @@ fn item_body(xml: &str) -> Result<ItemBody, (String, String)> {
             if let Some(c) = choice {
                 c.all("qti-simple-choice", &mut choices);
             }
-            let ids: Vec<&str> = choices.iter().map(|c| c.attr("identifier").unwrap_or_default()).collect();
-            let correct = decl(choice.and_then(|c| c.attr("response-identifier")).unwrap_or("RESPONSE"))
-                .map(values)
-                .unwrap_or_default();
+            let ids: Vec<&str> = choices
+                .iter()
+                .map(|c| c.attr("identifier").unwrap_or_default())
+                .collect();
+            let correct = decl(
+                choice
+                    .and_then(|c| c.attr("response-identifier"))
+                    .unwrap_or("RESPONSE"),
+            )
+            .map(values)
+            .unwrap_or_default();
             if item_type == ItemType::TrueFalse {
                 b.answer = correct;
             } else {
@@ -465,7 +558,12 @@ fn item_body(xml: &str) -> Result<ItemBody, (String, String)> {
                 // Choice identifiers may be anything; answers are letters by position.
                 b.answer = correct
                     .iter()
-                    .filter_map(|v| ids.iter().position(|i| i == v).and_then(|p| LETTERS.get(p)).map(|l| (*l).to_owned()))
+                    .filter_map(|v| {
+                        ids.iter()
+                            .position(|i| i == v)
+                            .and_then(|p| LETTERS.get(p))
+                            .map(|l| (*l).to_owned())
+                    })
                     .collect();
             }
         }
@@ -489,12 +587,22 @@ fn item_body(xml: &str) -> Result<ItemBody, (String, String)> {
         }
         ItemType::Calculation => {
             let e = entries.first();
-            let id = e.and_then(|e| e.attr("response-identifier")).unwrap_or("RESPONSE");
-            let value = decl(id).map(values).and_then(|v| v.first().and_then(|x| x.parse().ok()));
+            let id = e
+                .and_then(|e| e.attr("response-identifier"))
+                .unwrap_or("RESPONSE");
+            let value = decl(id)
+                .map(values)
+                .and_then(|v| v.first().and_then(|x| x.parse().ok()));
             b.numeric = value.map(|value| NumericAnswer {
                 value,
-                tolerance: e.and_then(|e| e.attr("data-tolerance")).and_then(|t| t.parse().ok()).unwrap_or(0.0),
-                unit: e.and_then(|e| e.attr("data-unit")).unwrap_or_default().to_owned(),
+                tolerance: e
+                    .and_then(|e| e.attr("data-tolerance"))
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0.0),
+                unit: e
+                    .and_then(|e| e.attr("data-unit"))
+                    .unwrap_or_default()
+                    .to_owned(),
             });
         }
         _ => {}
@@ -533,25 +641,44 @@ pub fn parse_with_progress(bytes: &[u8], progress: &Progress) -> Parsed {
     for (i, name) in names.iter().enumerate() {
         progress.set_done(i + 1);
         let mut xml = String::new();
-        if zip.by_name(name).map(|mut f| f.read_to_string(&mut xml)).is_err() || !xml.contains("qti-assessment-item") {
+        if zip
+            .by_name(name)
+            .map(|mut f| f.read_to_string(&mut xml))
+            .is_err()
+            || !xml.contains("qti-assessment-item")
+        {
             continue;
         }
         row += 1;
         out.rows += 1;
         let fail = |out: &mut Parsed, zh: String, en: String| {
-            out.errors.push(RowError { row, column: None, column_name: name.clone(), zh, en });
+            out.errors.push(RowError {
+                row,
+                column: None,
+                column_name: name.clone(),
+                zh,
+                en,
+            });
         };
         match item_body(&xml) {
             Err((zh, en)) => fail(&mut out, zh, en),
             Ok(mut body) => match super::cells::check(&mut body) {
                 Ok(()) => {
                     let content_hash = body.content_hash();
-                    out.items.push(ParsedItem { row, body, content_hash });
+                    out.items.push(ParsedItem {
+                        row,
+                        body,
+                        content_hash,
+                    });
                 }
                 Err(errs) => {
                     for FieldError { field, zh, en } in errs {
                         let what: Field = field;
-                        fail(&mut out, format!("{}：{zh}", what.zh()), format!("{}: {en}", what.zh()));
+                        fail(
+                            &mut out,
+                            format!("{}：{zh}", what.zh()),
+                            format!("{}: {en}", what.zh()),
+                        );
                     }
                 }
             },

@@ -426,8 +426,7 @@ pub struct MappingRow {
     pub updated_by: Option<i64>,
 }
 
-const MAPPING_COLS: &str =
-    "import_mapping_id, source, columns, created_at, updated_at, updated_by";
+const MAPPING_COLS: &str = "import_mapping_id, source, columns, created_at, updated_at, updated_by";
 
 pub async fn list_mappings(db: &Db) -> sqlx::Result<Vec<MappingRow>> {
     sqlx::query_as(&format!(

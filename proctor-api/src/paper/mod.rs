@@ -471,10 +471,7 @@ async fn assemble_papers(
             serde_json::json!({"blueprint": req.cells, "form_group": group}),
         )
         .await?;
-        papers.push(
-            load_paper(&state.db, id).await?
-                .into(),
-        );
+        papers.push(load_paper(&state.db, id).await?.into());
     }
     Ok((
         StatusCode::CREATED,
@@ -605,10 +602,7 @@ async fn replace_items(
         serde_json::json!({"before": before, "after": items}),
     )
     .await?;
-    Ok(Json(
-        load_paper(&state.db, id).await?
-            .into(),
-    ))
+    Ok(Json(load_paper(&state.db, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -663,10 +657,7 @@ async fn change_state(
         serde_json::json!({"before": from.as_str(), "after": req.state.as_str()}),
     )
     .await?;
-    Ok(Json(
-        load_paper(&state.db, id).await?
-            .into(),
-    ))
+    Ok(Json(load_paper(&state.db, id).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -781,9 +772,13 @@ async fn create_usage(
         ));
     }
     let session_start = match req.exam_session_id {
-        Some(sid) => Some(queries::exam_session_start(&state.db, sid).await?.ok_or_else(|| {
-            ApiError::invalid("exam_session_id", "考试场次不存在", "No such exam session")
-        })?),
+        Some(sid) => Some(
+            queries::exam_session_start(&state.db, sid)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("exam_session_id", "考试场次不存在", "No such exam session")
+                })?,
+        ),
         None => None,
     };
     let starts_at = match (req.starts_at.as_deref(), session_start) {
@@ -952,5 +947,7 @@ async fn answer_key_for_session(
 
 /// The paper with this id, or a 404 naming it.
 async fn load_paper(db: &crate::db::Db, id: i64) -> ApiResult<queries::PaperRow> {
-    queries::paper_by_id(db, id).await?.ok_or(ApiError::NotFound("paper"))
+    queries::paper_by_id(db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))
 }

@@ -214,7 +214,11 @@ pub async fn exam_session_start(db: &Db, exam_session_id: i64) -> sqlx::Result<O
 }
 
 /// Whether the account holds an approved registration seated in the session.
-pub async fn seated_in_session(db: &Db, account_id: i64, exam_session_id: i64) -> sqlx::Result<bool> {
+pub async fn seated_in_session(
+    db: &Db,
+    account_id: i64,
+    exam_session_id: i64,
+) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM registration WHERE account_id = $1 AND exam_session_id = $2 AND status = 'approved'",
     )
