@@ -121,6 +121,7 @@ pub async fn launch_with_listener(
         live,
         files,
     };
+    let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     listener.set_nonblocking(true)?;
@@ -138,6 +139,7 @@ pub async fn launch_with_listener(
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
     }
+    reminders.abort();
     if let Some(m) = media {
         m.shutdown().await;
     }

@@ -3,6 +3,7 @@
 
 pub mod html;
 pub mod registration;
+pub mod returning;
 
 use axum::extract::State;
 use axum::response::Html;

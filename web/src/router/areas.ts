@@ -18,6 +18,10 @@ import {
   User,
   VideoCamera,
   View,
+  DocumentAdd,
+  Files,
+  Location,
+  Postcard,
 } from '@element-plus/icons-vue'
 import type { Role } from '@/api'
 import type { MessageSchema } from '@/i18n/zh-CN'
@@ -52,6 +56,9 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
     { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
     { path: 'registration', title: 'registration', icon: Tickets, component: () => import('@/views/staff/RegistrationReviewView.vue') },
+    { path: 'plans', title: 'plans', icon: Files, component: () => import('@/views/staff/PlansView.vue') },
+    { path: 'sites', title: 'sites', icon: Location, component: () => import('@/views/staff/SitesView.vue') },
+    { path: 'candidates', title: 'candidateRecord', icon: Postcard, component: () => import('@/views/staff/CandidateRecordView.vue') },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
     { path: 'bank', title: 'bank', icon: Collection },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
@@ -75,6 +82,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
     { path: 'camera-check', title: 'cameraCheck', icon: VideoCamera, component: () => import('@/views/candidate/CameraCheckView.vue') },
     { path: 'exams', title: 'myExams', icon: Document, component: () => import('@/views/candidate/MyExamsView.vue') },
+    { path: 'register', title: 'registerAgain', icon: DocumentAdd, component: () => import('@/views/candidate/RegisterAgainView.vue') },
     { path: 'results', title: 'myResults', icon: Trophy },
   ],
   province: [
