@@ -436,7 +436,7 @@ async fn record_attendance(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Usage {
+pub struct UsageReport {
     pub plan_id: i64,
     pub registered: i64,
     pub approved: i64,
@@ -447,17 +447,17 @@ pub struct Usage {
 
 /// Usage figures of a plan (for per-candidate billing).
 #[utoipa::path(get, path = "/api/plans/{id}/usage", tag = "affairs", params(("id" = i64, Path)),
-    responses((status = 200, body = Usage)), security(("bearer" = [])))]
+    responses((status = 200, body = UsageReport)), security(("bearer" = [])))]
 async fn usage_report(
     _o: Overseer,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Usage>> {
+) -> ApiResult<Json<UsageReport>> {
     plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;
     let u = queries::usage(&state.db, id).await?;
-    Ok(Json(Usage {
+    Ok(Json(UsageReport {
         plan_id: id,
         registered: u.registered,
         approved: u.approved,
