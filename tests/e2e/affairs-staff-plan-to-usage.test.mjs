@@ -67,8 +67,9 @@ test('staff create a plan, open it, seat approved candidates and read the usage'
     await page.getByTestId('plan-closes').fill(local(new Date(now.getTime() + 10 * 86_400_000)))
     // Weights must add up to 100: a wrong sum is refused with the server's reason.
     await page.getByRole('button', { name: '添加科目' }).click()
+    await page.getByTestId('subject-weight-1').locator('input').fill('50')
     await page.getByTestId('plan-submit').click()
-    assert.match(await page.getByTestId('plan-error').innerText(), /权重合计须为 100/)
+    assert.match(await page.getByTestId('plan-error').innerText(), /权重合计须为 100（现为 150）/)
     await page.getByTestId('subject-weight-0').locator('input').fill('30')
     await page.getByTestId('subject-weight-1').locator('input').fill('70')
     await page.getByTestId('plan-submit').click()

@@ -82,6 +82,8 @@ export const auditApi = {
 
 export const registrationApi = {
   mine: () => request<Registration[]>('GET', '/api/me/registrations'),
+  /** A short-lived signed link to a registration's current file of a kind. */
+  fileLink: (id: number, kind: string) => request<FileLink>('GET', `/api/registrations/${encodeURIComponent(String(id))}/files/${encodeURIComponent(String(kind))}/link`),
   resubmit: (id: number, body: RegistrationForm) => request<Registration>('PUT', `/api/registrations/${encodeURIComponent(String(id))}`, body),
   plans: () => request<Plan[]>('GET', '/api/plans'),
   forPlan: (id: number) => request<Registration[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/registrations`),
@@ -203,6 +205,5 @@ export const affairsApi = {
 export const candidateApi = {
   profile: () => request<RegistrationProfile>('GET', '/api/me/registration-profile'),
   registerAgain: (body: AnotherRegistration) => request<Registration>('POST', '/api/me/registrations', body),
-  fileLink: (id: number, kind: string) => request<FileLink>('GET', `/api/registrations/${encodeURIComponent(String(id))}/files/${encodeURIComponent(String(kind))}/link`),
   notifications: () => request<Notification[]>('GET', '/api/me/notifications'),
 }
