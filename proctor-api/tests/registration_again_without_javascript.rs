@@ -11,7 +11,8 @@ use registration_support::*;
 use serde_json::{Value, json};
 
 fn grant_of(html: &str) -> String {
-    let at = html.find("name=\"grant\" value=\"").expect("a grant field") + "name=\"grant\" value=\"".len();
+    let at = html.find("name=\"grant\" value=\"").expect("a grant field")
+        + "name=\"grant\" value=\"".len();
     html[at..].split('"').next().unwrap().to_owned()
 }
 
@@ -37,45 +38,114 @@ fn fields(grant: &str, unit: &str) -> reqwest::multipart::Form {
 #[tokio::test]
 async fn returning_candidate_signs_in_and_submits_a_prefilled_form() {
     let srv = TestServer::start(None).await;
-    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let admin = srv.admin_token().await;
     let staff = srv.user_with_role(&admin, "kw.staff", "staff").await;
     let first = open_plan(&srv, &staff, "NOJS-1", "warn").await;
     let second = open_plan(&srv, &staff, "NOJS-2", "warn").await;
     let id = id_number("52010219900315001");
-    let (reg1, cand) = register_ok(&srv, first, form("张三", &id, "1990-03-15", "13900001111", json!({}))).await;
-    assert_eq!(upload(&srv, &cand, reg1, "photo", photo_png(), "p.png").await.status(), 201);
+    let (reg1, cand) = register_ok(
+        &srv,
+        first,
+        form("张三", &id, "1990-03-15", "13900001111", json!({})),
+    )
+    .await;
+    assert_eq!(
+        upload(&srv, &cand, reg1, "photo", photo_png(), "p.png")
+            .await
+            .status(),
+        201
+    );
 
-    let page = srv.client.get(srv.url(&format!("/register/{second}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("href=\"/register/{second}/returning\"")), "{page}");
-    let signin = srv.client.get(srv.url(&format!("/register/{second}/returning"))).send().await.unwrap();
+    let page = srv
+        .client
+        .get(srv.url(&format!("/register/{second}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("href=\"/register/{second}/returning\"")),
+        "{page}"
+    );
+    let signin = srv
+        .client
+        .get(srv.url(&format!("/register/{second}/returning")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(signin.status(), 200);
     assert!(!signin.text().await.unwrap().contains("<script"));
 
     let sign_in = |pw: &'static str| {
-        reqwest::multipart::Form::new().text("username", "13900001111").text("password", pw)
+        reqwest::multipart::Form::new()
+            .text("username", "13900001111")
+            .text("password", pw)
     };
     let url = srv.url(&format!("/register/{second}/returning"));
-    let wrong = srv.client.post(&url).multipart(sign_in("Wrong-pass-2026")).send().await.unwrap();
+    let wrong = srv
+        .client
+        .post(&url)
+        .multipart(sign_in("Wrong-pass-2026"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     assert!(wrong.text().await.unwrap().contains("id=\"form-error\""));
     // Staff accounts do not register, whatever their password.
-    let staff_try = reqwest::multipart::Form::new().text("username", "kw.staff").text("password", common::NEW_PASSWORD);
-    assert_eq!(srv.client.post(&url).multipart(staff_try).send().await.unwrap().status(), 401);
+    let staff_try = reqwest::multipart::Form::new()
+        .text("username", "kw.staff")
+        .text("password", common::NEW_PASSWORD);
+    assert_eq!(
+        srv.client
+            .post(&url)
+            .multipart(staff_try)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 
-    let filled = srv.client.post(&url).multipart(sign_in("Candidate-2026")).send().await.unwrap();
+    let filled = srv
+        .client
+        .post(&url)
+        .multipart(sign_in("Candidate-2026"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(filled.status(), 200);
     assert_eq!(filled.headers()["cache-control"], "no-store");
     let html = filled.text().await.unwrap();
-    for v in ["value=\"张三\"", &format!("value=\"{id}\""), "value=\"13900001111\"", "value=\"贵阳供电局\"", "id=\"returning-note\""] {
+    for v in [
+        "value=\"张三\"",
+        &format!("value=\"{id}\""),
+        "value=\"13900001111\"",
+        "value=\"贵阳供电局\"",
+        "id=\"returning-note\"",
+    ] {
         assert!(html.contains(v), "missing {v}");
     }
-    assert!(!html.contains("name=\"password\""), "no password on the filled form");
+    assert!(
+        !html.contains("name=\"password\""),
+        "no password on the filled form"
+    );
     let grant = grant_of(&html);
 
     // A forged grant (another account's number) is refused and asks to sign in again.
     let forged = grant.replacen(grant.split('.').next().unwrap(), "1", 1);
-    let r = srv.client.post(&url).multipart(fields(&forged, "x").text("id_number", id.clone())).send().await.unwrap();
+    let r = srv
+        .client
+        .post(&url)
+        .multipart(fields(&forged, "x").text("id_number", id.clone()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("name=\"username\""));
 
@@ -86,13 +156,32 @@ async fn returning_candidate_signs_in_and_submits_a_prefilled_form() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "{:?}", r.text().await);
-    assert_eq!(r.headers()["location"], format!("/register/{second}/done").as_str());
+    assert_eq!(
+        r.headers()["location"],
+        format!("/register/{second}/done").as_str()
+    );
 
-    let mine: Value = get(&srv, &cand, "/api/me/registrations").await.json().await.unwrap();
-    let new = mine.as_array().unwrap().iter().find(|r| r["plan_id"] == second).expect("second registration");
+    let mine: Value = get(&srv, &cand, "/api/me/registrations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["plan_id"] == second)
+        .expect("second registration");
     assert_eq!(new["work_unit"], "贵州电网有限责任公司");
     assert_eq!(new["years_in_occupation"], 7);
-    assert!(new["files"].as_array().unwrap().iter().any(|f| f["kind"] == "photo"), "photo carried over");
+    assert!(
+        new["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "photo"),
+        "photo carried over"
+    );
 
     // The grant is for that plan only: the first plan already has this person anyway, and
     // a third plan does not accept it.

@@ -695,7 +695,12 @@ async fn duty_people(_s: Staff, State(state): State<AppState>) -> ApiResult<Json
         queries::duty_people(&state.db)
             .await?
             .into_iter()
-            .map(|(account_id, username, name, role)| DutyPerson { account_id, username, name, role })
+            .map(|(account_id, username, name, role)| DutyPerson {
+                account_id,
+                username,
+                name,
+                role,
+            })
             .collect(),
     ))
 }

@@ -77,10 +77,22 @@ mod tests {
     fn due_within_the_day_before_and_not_after_the_start() {
         let start: DateTime<Utc> = "2026-12-20T01:00:00Z".parse().unwrap();
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        assert!(!is_due(start, at("2026-12-18T12:00:00Z")), "two days before");
-        assert!(!is_due(start, at("2026-12-19T00:59:59Z")), "just over a day before");
-        assert!(is_due(start, at("2026-12-19T01:00:00Z")), "exactly a day before");
-        assert!(is_due(start, at("2026-12-20T00:30:00Z")), "half an hour before");
+        assert!(
+            !is_due(start, at("2026-12-18T12:00:00Z")),
+            "two days before"
+        );
+        assert!(
+            !is_due(start, at("2026-12-19T00:59:59Z")),
+            "just over a day before"
+        );
+        assert!(
+            is_due(start, at("2026-12-19T01:00:00Z")),
+            "exactly a day before"
+        );
+        assert!(
+            is_due(start, at("2026-12-20T00:30:00Z")),
+            "half an hour before"
+        );
         assert!(!is_due(start, at("2026-12-20T01:00:00Z")), "at the start");
     }
 }

@@ -443,7 +443,11 @@ async fn transition(
     if req.to == "published" {
         // Every approved candidate learns that the results are out (in-app and SMS).
         for r in crate::registration::queries::for_plan(&state.db, id, Some("approved")).await? {
-            crate::notify::send(&state, crate::notify::Message::score_published(r.registration_id, &p.title)).await?;
+            crate::notify::send(
+                &state,
+                crate::notify::Message::score_published(r.registration_id, &p.title),
+            )
+            .await?;
         }
     }
     Ok(Json(load(&state, id).await?))
@@ -612,14 +616,13 @@ async fn upload_document(
             "Missing form field: file",
         )
     })?;
-    let stored =
-        match crate::registration::files::save_document(&state, &bytes).await? {
-            Ok(s) => s,
-            Err(crate::registration::files::Refusal::TooLarge) => {
-                return Err(ApiError::PayloadTooLarge);
-            }
-            Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
-        };
+    let stored = match crate::registration::files::save_document(&state, &bytes).await? {
+        Ok(s) => s,
+        Err(crate::registration::files::Refusal::TooLarge) => {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
+    };
     let doc = queries::insert_document(
         &state.db,
         id,

@@ -357,7 +357,10 @@ pub(super) fn form_of(e: &Entered) -> ApiResult<RegistrationForm> {
     })
 }
 
-pub(super) async fn done_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Html<String>> {
+pub(super) async fn done_page(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Html<String>> {
     let p = plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;

@@ -33,9 +33,9 @@ const GRANT_SECS: i64 = 30 * 60;
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route(
         "/register/{id}/returning",
-        get(sign_in_page)
-            .post(post)
-            .layer(DefaultBodyLimit::max(Kind::ALL.len() * files::MAX_BYTES + 256 * 1024)),
+        get(sign_in_page).post(post).layer(DefaultBodyLimit::max(
+            Kind::ALL.len() * files::MAX_BYTES + 256 * 1024,
+        )),
     )
 }
 
@@ -70,7 +70,12 @@ async fn sign_in_page(State(state): State<AppState>, Path(id): Path<i64>) -> Api
     page(&state, id, "", None).await
 }
 
-async fn page(state: &AppState, id: i64, username: &str, error: Option<&ApiError>) -> ApiResult<Response> {
+async fn page(
+    state: &AppState,
+    id: i64,
+    username: &str,
+    error: Option<&ApiError>,
+) -> ApiResult<Response> {
     let p = plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;
@@ -97,8 +102,15 @@ async fn page(state: &AppState, id: i64, username: &str, error: Option<&ApiError
         title = escape(&p.title),
         user = escape(username),
     );
-    let status = error.map(ApiError::status).unwrap_or(axum::http::StatusCode::OK);
-    Ok((status, no_store(), Html(layout(&org_name(state).await?, &body))).into_response())
+    let status = error
+        .map(ApiError::status)
+        .unwrap_or(axum::http::StatusCode::OK);
+    Ok((
+        status,
+        no_store(),
+        Html(layout(&org_name(state).await?, &body)),
+    )
+        .into_response())
 }
 
 /// Pages holding a grant or personal data are not kept by the browser's cache.
@@ -107,11 +119,18 @@ fn no_store() -> [(header::HeaderName, &'static str); 1] {
 }
 
 /// The sign-in's checks, for a candidate account: `Ok(account)` or the sign-in's error.
-async fn verify(state: &AppState, ip: Option<std::net::IpAddr>, username: &str, pw: &str) -> ApiResult<i64> {
+async fn verify(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    username: &str,
+    pw: &str,
+) -> ApiResult<i64> {
     let now = Instant::now();
     if let Some(ip) = ip {
         if let Some(secs) = state.login_throttle.blocked_for(ip, now) {
-            return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
+            return Err(ApiError::TooManyAttempts {
+                retry_after_secs: secs,
+            });
         }
     }
     let fail = |state: &AppState| {
@@ -122,14 +141,21 @@ async fn verify(state: &AppState, ip: Option<std::net::IpAddr>, username: &str, 
     };
     let Some(acc) = auth_queries::account_by_username(&state.db, username.trim()).await? else {
         let pw = pw.to_owned();
-        let _ = tokio::task::spawn_blocking(move || password::verify(&pw, password::decoy_hash())).await;
+        let _ = tokio::task::spawn_blocking(move || password::verify(&pw, password::decoy_hash()))
+            .await;
         return Err(fail(state));
     };
-    if let Some(until) = acc.locked_until.as_deref().filter(|u| *u > crate::db::now().as_str()) {
+    if let Some(until) = acc
+        .locked_until
+        .as_deref()
+        .filter(|u| *u > crate::db::now().as_str())
+    {
         let secs = chrono::DateTime::parse_from_rfc3339(until)
             .map(|t| (t.timestamp() - chrono::Utc::now().timestamp()).max(1) as u64)
             .unwrap_or(60);
-        return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: secs,
+        });
     }
     let (p, hash) = (pw.to_owned(), acc.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || password::verify(&p, &hash))
@@ -137,7 +163,8 @@ async fn verify(state: &AppState, ip: Option<std::net::IpAddr>, username: &str, 
         .map_err(|e| anyhow::anyhow!("verify task: {e}"))?;
     if !ok {
         let lock_until = crate::db::to_text(
-            chrono::Utc::now() + chrono::Duration::minutes(i64::from(state.settings.lockout_minutes)),
+            chrono::Utc::now()
+                + chrono::Duration::minutes(i64::from(state.settings.lockout_minutes)),
         );
         auth_queries::record_failed_login(
             &state.db,
@@ -219,10 +246,19 @@ async fn post(
         return match verify(&state, ip, &username, e.get("password")).await {
             Ok(account) => {
                 let filled = prefilled(&state, account).await?;
-                let html = render_form(&state, id, &filled, None, Some(&grant(&state, account, id, now))).await?;
+                let html = render_form(
+                    &state,
+                    id,
+                    &filled,
+                    None,
+                    Some(&grant(&state, account, id, now)),
+                )
+                .await?;
                 Ok((no_store(), Html(html)).into_response())
             }
-            Err(err) if err.status().is_client_error() => page(&state, id, &username, Some(&err)).await,
+            Err(err) if err.status().is_client_error() => {
+                page(&state, id, &username, Some(&err)).await
+            }
             Err(err) => Err(err),
         };
     }
@@ -241,7 +277,9 @@ async fn post(
                 .map_err(|r| ApiError::invalid_code(kind.as_str(), r.code(), r.zh(), r.en()))?;
         }
         let form = form_of(&e)?;
-        let reg = service::register_again(&state, account, None, id, form, e.get("consent") == "yes").await?;
+        let reg =
+            service::register_again(&state, account, None, id, form, e.get("consent") == "yes")
+                .await?;
         for (kind, bytes) in &uploads {
             crate::registration::store_upload(&state, account, reg, *kind, bytes).await?;
         }

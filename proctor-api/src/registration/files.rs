@@ -202,7 +202,13 @@ pub async fn save(
         .meta(PLAIN_TYPE, content_type)
         .class(RetentionClass::Evidence);
     put(state, &key, sealed, opts).await?;
-    Ok(Ok(Stored { stored_name: key, content_type, size: bytes.len(), sha256, warnings }))
+    Ok(Ok(Stored {
+        stored_name: key,
+        content_type,
+        size: bytes.len(),
+        sha256,
+        warnings,
+    }))
 }
 
 /// A plan document (notice, schedule, rules): JPEG, PNG or PDF, at most 10 MB; public, so
@@ -217,9 +223,17 @@ pub async fn save_document(
     };
     let sha256 = hex::encode(Sha256::digest(bytes));
     let key = format!("{DOCUMENT_PREFIX}{}.bin", uuid::Uuid::now_v7());
-    let opts = PutOptions::new().content_type(content_type).sha256(sha256.clone());
+    let opts = PutOptions::new()
+        .content_type(content_type)
+        .sha256(sha256.clone());
     put(state, &key, bytes.to_vec(), opts).await?;
-    Ok(Ok(Stored { stored_name: key, content_type, size: bytes.len(), sha256, warnings: Vec::new() }))
+    Ok(Ok(Stored {
+        stored_name: key,
+        content_type,
+        size: bytes.len(),
+        sha256,
+        warnings: Vec::new(),
+    }))
 }
 
 async fn put(state: &AppState, key: &str, data: Vec<u8>, opts: PutOptions) -> anyhow::Result<()> {
@@ -248,8 +262,15 @@ pub async fn load(state: &AppState, stored_name: &str) -> anyhow::Result<Vec<u8>
         .await
         .map_err(|e| anyhow::anyhow!("reading {stored_name}: {e}"))?;
     let sealed = obj.meta.metadata.contains_key(PLAIN_TYPE);
-    let bytes = obj.bytes().await.map_err(|e| anyhow::anyhow!("reading {stored_name}: {e}"))?;
-    if sealed { vault(state)?.open_bytes(&bytes) } else { Ok(bytes.to_vec()) }
+    let bytes = obj
+        .bytes()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {stored_name}: {e}"))?;
+    if sealed {
+        vault(state)?.open_bytes(&bytes)
+    } else {
+        Ok(bytes.to_vec())
+    }
 }
 
 /// Files sealed under `data_dir/uploads/` before uploads moved to object storage.
@@ -264,11 +285,17 @@ async fn load_legacy(data_dir: &std::path::Path, stored_name: &str) -> anyhow::R
 /// Signs the links of [`SEALED_ROUTE`]; its own key, derived from the installation's, so a
 /// `/files` link can never open a sealed object nor the other way round.
 pub fn sealed_signer(state: &AppState) -> anyhow::Result<UrlSigner> {
-    Ok(UrlSigner::new(format!("sealed:{}", hex::encode(state.signing_key.as_slice())), SEALED_ROUTE)?)
+    Ok(UrlSigner::new(
+        format!("sealed:{}", hex::encode(state.signing_key.as_slice())),
+        SEALED_ROUTE,
+    )?)
 }
 
 /// A short-lived link to a stored upload or document, and when it expires (RFC 3339).
-pub async fn link(state: &AppState, stored_name: &str) -> crate::error::ApiResult<(String, String)> {
+pub async fn link(
+    state: &AppState,
+    stored_name: &str,
+) -> crate::error::ApiResult<(String, String)> {
     let ttl = state.files.link_ttl;
     let expires = SystemTime::now() + ttl;
     let expires_text = crate::db::to_text(chrono::DateTime::<chrono::Utc>::from(expires));
@@ -286,13 +313,22 @@ pub async fn open_signed(
     key: &str,
     query: &str,
 ) -> crate::error::ApiResult<(Vec<u8>, String)> {
-    sealed_signer(state)?.verify_get(key, query).map_err(crate::files::storage_error)?;
+    sealed_signer(state)?
+        .verify_get(key, query)
+        .map_err(crate::files::storage_error)?;
     if !key.contains('/') {
         let bytes = load_legacy(&state.settings.data_dir, key).await?;
-        let ct = sniff(&bytes).unwrap_or("application/octet-stream").to_owned();
+        let ct = sniff(&bytes)
+            .unwrap_or("application/octet-stream")
+            .to_owned();
         return Ok((bytes, ct));
     }
-    let obj = state.files.store.get(key, None).await.map_err(crate::files::storage_error)?;
+    let obj = state
+        .files
+        .store
+        .get(key, None)
+        .await
+        .map_err(crate::files::storage_error)?;
     let ct = obj
         .meta
         .metadata
@@ -362,7 +398,10 @@ mod tests {
     async fn files_sealed_before_object_storage_still_open() {
         let dir = tempfile::tempdir().unwrap();
         let pdf = b"%PDF-1.4 secret diploma".to_vec();
-        let sealed = Vault::for_data_dir(dir.path()).unwrap().seal_bytes(&pdf).unwrap();
+        let sealed = Vault::for_data_dir(dir.path())
+            .unwrap()
+            .seal_bytes(&pdf)
+            .unwrap();
         std::fs::create_dir_all(dir.path().join("uploads")).unwrap();
         std::fs::write(dir.path().join("uploads/old.bin"), &sealed).unwrap();
         assert_eq!(load_legacy(dir.path(), "old.bin").await.unwrap(), pdf);

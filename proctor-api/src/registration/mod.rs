@@ -44,7 +44,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(candidate_record))
         .merge(uploads)
         // Not an API route: a signed link is its own authorization (like `/files`).
-        .route(&format!("{}/{{*key}}", files::SEALED_ROUTE), axum::routing::get(open_sealed))
+        .route(
+            &format!("{}/{{*key}}", files::SEALED_ROUTE),
+            axum::routing::get(open_sealed),
+        )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -681,7 +684,10 @@ async fn my_profile(
     let (registration_id, form) = service::profile(&state, who.0.account_id)
         .await?
         .ok_or(ApiError::NotFound("registration"))?;
-    Ok(Json(RegistrationProfile { registration_id, form }))
+    Ok(Json(RegistrationProfile {
+        registration_id,
+        form,
+    }))
 }
 
 /// Register the signed-in candidate for another plan; the photo and materials of the
@@ -694,7 +700,15 @@ async fn register_again(
     State(state): State<AppState>,
     Json(req): Json<AnotherRegistration>,
 ) -> ApiResult<(StatusCode, Json<Registration>)> {
-    let id = service::register_again(&state, who.0.account_id, Some(&who.0), req.plan_id, req.form, req.consent).await?;
+    let id = service::register_again(
+        &state,
+        who.0.account_id,
+        Some(&who.0),
+        req.plan_id,
+        req.form,
+        req.consent,
+    )
+    .await?;
     let r = queries::get(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("registration"))?;

@@ -419,8 +419,15 @@ pub async fn resubmit(
 
 /// The personal data of a candidate's newest registration, in clear: what a second
 /// registration starts from (the candidate may still change any of it).
-pub async fn profile(state: &AppState, account_id: i64) -> ApiResult<Option<(i64, RegistrationForm)>> {
-    let Some(r) = queries::for_account(&state.db, account_id).await?.into_iter().next() else {
+pub async fn profile(
+    state: &AppState,
+    account_id: i64,
+) -> ApiResult<Option<(i64, RegistrationForm)>> {
+    let Some(r) = queries::for_account(&state.db, account_id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
     let v = Vault::for_data_dir(&state.settings.data_dir)?;
@@ -475,8 +482,19 @@ pub async fn register_again(
             "This ID number is already registered for this plan",
         ));
     }
-    let previous = queries::for_account(&state.db, account_id).await?.into_iter().next();
-    let verdict = realname(state, &plan, &form.name, &form.id_type, &form.id_number, &mut warnings).await?;
+    let previous = queries::for_account(&state.db, account_id)
+        .await?
+        .into_iter()
+        .next();
+    let verdict = realname(
+        state,
+        &plan,
+        &form.name,
+        &form.id_type,
+        &form.id_number,
+        &mut warnings,
+    )
+    .await?;
     let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
     let id = queries::insert(
         &state.db,
@@ -491,7 +509,8 @@ pub async fn register_again(
         None => 0,
     };
     let mut snap = snapshot(&form, &sealed, verdict, &warnings);
-    snap["files_from_registration"] = serde_json::json!(previous.as_ref().map(|p| p.registration_id));
+    snap["files_from_registration"] =
+        serde_json::json!(previous.as_ref().map(|p| p.registration_id));
     queries::add_event(&state.db, id, Some(account_id), "submit", &snap).await?;
     audit::record(
         &state.db,
