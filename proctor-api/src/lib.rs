@@ -124,7 +124,10 @@ pub async fn launch_with_listener(
         media_events,
         files,
     };
-    serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await?;
+    let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
+    reminders.abort();
+    served?;
     if let Some(m) = media {
         m.shutdown().await;
     }

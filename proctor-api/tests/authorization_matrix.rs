@@ -83,6 +83,13 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/registrations/{id}/ticket.pdf", Only(SELF_OR_STAFF)),
     ("get", "/api/plans/{id}/tickets.pdf", Only(STAFF)),
     ("get", "/api/me/notifications", SignedIn),
+    // Staff pages for plans and affairs, second registrations, signed file links (issue 7).
+    ("get", "/api/plans/{id}/moves", Only(STAFF)),
+    ("put", "/api/plans/{id}/realname-policy", Only(STAFF)),
+    ("get", "/api/duty-people", Only(STAFF)),
+    ("get", "/api/registrations/{id}/files/{kind}/link", Only(SELF_OR_STAFF)),
+    ("get", "/api/me/registration-profile", Only(CANDIDATE)),
+    ("post", "/api/me/registrations", Only(CANDIDATE)),
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),

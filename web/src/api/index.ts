@@ -45,6 +45,30 @@ import type {
   UpdateUserRequest,
   UserRecord,
   WatchRequest,
+  AnotherRegistration,
+  AssignStaff,
+  CreatePlan,
+  CreateRoom,
+  CreateSession,
+  CreateSite,
+  Device,
+  Duty,
+  DutyPerson,
+  ExamSession,
+  FileLink,
+  NewDevice,
+  Notification,
+  PlanDocument,
+  PlanMove,
+  RealnamePolicy,
+  RecordEntry,
+  RecordLookup,
+  RegistrationProfile,
+  RemindersSent,
+  Room,
+  SeatingResult,
+  Site,
+  Usage,
 } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
@@ -83,6 +107,8 @@ export const auditApi = {
 
 export const registrationApi = {
   mine: () => request<Registration[]>('GET', '/api/me/registrations'),
+  /** A short-lived signed link to a registration's current file of a kind. */
+  fileLink: (id: number, kind: string) => request<FileLink>('GET', `/api/registrations/${encodeURIComponent(String(id))}/files/${encodeURIComponent(String(kind))}/link`),
   resubmit: (id: number, body: RegistrationForm) => request<Registration>('PUT', `/api/registrations/${encodeURIComponent(String(id))}`, body),
   plans: () => request<Plan[]>('GET', '/api/plans'),
   forPlan: (id: number) => request<Registration[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/registrations`),
@@ -142,6 +168,9 @@ async function blob(path: string): Promise<Blob> {
   if (!res.ok) throw new ApiError(res.status, await res.json())
   return res.blob()
 }
+
+const enc = (v: number | string) => encodeURIComponent(String(v))
+const authorizedBlob = blob
 
 export const bankApi = {
   list: () => request<Bank[]>('GET', '/api/banks'),
@@ -215,4 +244,73 @@ export const paperApi = {
   setState: (id: number, state: PaperState) => request<PaperSummary>('POST', `/api/papers/${encodeURIComponent(String(id))}/state`, { state }),
   usages: (id: number) => request<UsageLog>('GET', `/api/papers/${encodeURIComponent(String(id))}/usages`),
   use: (id: number, body: CreateUsage) => request<PaperUsage>('POST', `/api/papers/${encodeURIComponent(String(id))}/usages`, body),
+}
+
+/** Multipart upload with progress (fetch cannot report upload progress). */
+export function uploadWithProgress<T>(path: string, form: FormData, onProgress: (percent: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', path)
+    const token = getToken()
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100))
+    }
+    xhr.onload = () => {
+      let body: unknown = undefined
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        body = undefined
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T)
+      else if (body && typeof body === 'object' && 'code' in body) reject(new ApiError(xhr.status, body as never))
+      else reject(new ApiError(xhr.status, { code: 'unexpected_response', message: { zh: `上传失败（${xhr.status}）`, en: `Upload failed (${xhr.status})` }, field: null }))
+    }
+    xhr.onerror = () =>
+      reject(new ApiError(0, { code: 'network_error', message: { zh: '网络错误，上传失败', en: 'Network error: upload failed' }, field: null }))
+    xhr.send(form)
+  })
+}
+
+export const plansApi = {
+  list: () => request<Plan[]>('GET', '/api/plans'),
+  get: (id: number) => request<Plan>('GET', `/api/plans/${encodeURIComponent(String(id))}`),
+  create: (body: CreatePlan) => request<Plan>('POST', '/api/plans', body),
+  moves: (id: number) => request<PlanMove[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/moves`),
+  transition: (id: number, to: string) => request<Plan>('POST', `/api/plans/${encodeURIComponent(String(id))}/transition`, { to }),
+  setPolicy: (id: number, body: RealnamePolicy) => request<Plan>('PUT', `/api/plans/${encodeURIComponent(String(id))}/realname-policy`, body),
+  addSession: (id: number, body: CreateSession) => request<ExamSession>('POST', `/api/plans/${encodeURIComponent(String(id))}/sessions`, body),
+  documents: (id: number) => request<PlanDocument[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/documents`),
+  uploadDocument: (id: number, title: string, file: File, onProgress: (p: number) => void) => {
+    const form = new FormData()
+    form.append('title', title)
+    form.append('file', file)
+    return uploadWithProgress<PlanDocument>(`/api/plans/${enc(id)}/documents`, form, onProgress)
+  },
+  documentUrl: (id: number, doc: number) => `/api/plans/${enc(id)}/documents/${enc(doc)}`,
+  seating: (id: number) => request<SeatingResult>('POST', `/api/plans/${encodeURIComponent(String(id))}/seating`),
+  reminders: (id: number) => request<RemindersSent>('POST', `/api/plans/${encodeURIComponent(String(id))}/reminders`),
+  usage: (id: number) => request<Usage>('GET', `/api/plans/${encodeURIComponent(String(id))}/usage`),
+  usageCsv: (id: number) => authorizedBlob(`/api/plans/${enc(id)}/usage.csv`),
+  tickets: (id: number) => authorizedBlob(`/api/plans/${enc(id)}/tickets.pdf`),
+  open: () => request<Plan[]>('GET', '/api/public/plans'),
+}
+
+export const affairsApi = {
+  sites: () => request<Site[]>('GET', '/api/sites'),
+  createSite: (body: CreateSite) => request<Site>('POST', '/api/sites', body),
+  createRoom: (id: number, body: CreateRoom) => request<Room>('POST', `/api/sites/${encodeURIComponent(String(id))}/rooms`, body),
+  devices: (id: number) => request<Device[]>('GET', `/api/rooms/${encodeURIComponent(String(id))}/devices`),
+  addDevice: (id: number, body: NewDevice) => request<Device>('POST', `/api/rooms/${encodeURIComponent(String(id))}/devices`, body),
+  duties: (id: number) => request<Duty[]>('GET', `/api/sessions/${encodeURIComponent(String(id))}/staff`),
+  assign: (id: number, body: AssignStaff) => request<Duty>('POST', `/api/sessions/${encodeURIComponent(String(id))}/staff`, body),
+  people: () => request<DutyPerson[]>('GET', '/api/duty-people'),
+  record: (body: RecordLookup) => request<RecordEntry[]>('POST', '/api/candidates/record', body),
+}
+
+export const candidateApi = {
+  profile: () => request<RegistrationProfile>('GET', '/api/me/registration-profile'),
+  registerAgain: (body: AnotherRegistration) => request<Registration>('POST', '/api/me/registrations', body),
+  notifications: () => request<Notification[]>('GET', '/api/me/notifications'),
 }

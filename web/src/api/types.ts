@@ -487,3 +487,161 @@ export interface CreateUsage {
   exam_session_id?: number | null
   starts_at?: string | null
 }
+
+// Plans, exam affairs and candidate records in the staff area (issue 7).
+export interface CreatePlan {
+  code: string
+  title: string
+  occupation_code: string
+  occupation_name: string
+  level: number
+  registration_opens_at: string
+  registration_closes_at: string
+  realname_policy: string
+  subjects: PlanSubject[]
+}
+
+export interface PlanMove {
+  to: string
+  allowed: boolean
+}
+
+export interface RealnamePolicy {
+  realname_policy: string
+}
+
+export interface CreateSession {
+  name: string
+  starts_at: string
+  ends_at: string
+  room_id: number
+}
+
+export interface PlanDocument {
+  id: number
+  title: string
+  content_type: string
+  size_bytes: number
+  uploaded_at: string
+}
+
+export interface Room {
+  id: number
+  name: string
+  seats: number
+}
+
+export interface Site {
+  id: number
+  name: string
+  address: string
+  rooms: Room[]
+}
+
+export interface CreateSite {
+  name: string
+  address: string
+}
+
+export interface CreateRoom {
+  name: string
+  seats: number
+}
+
+export interface Device {
+  id: number
+  kind: string
+  label: string
+  address: string
+}
+
+export interface NewDevice {
+  kind: string
+  label: string
+  address: string
+}
+
+export interface Duty {
+  id: number
+  account_id: number
+  name: string
+  duty: string
+  work_unit: string
+  qualification_no: string
+}
+
+export interface AssignStaff {
+  account_id: number
+  duty: string
+  work_unit: string
+  qualification_no: string
+}
+
+export interface DutyPerson {
+  account_id: number
+  username: string
+  name: string
+  role: string
+}
+
+export interface SeatingResult {
+  seated: number
+  unseated: number
+}
+
+export interface RemindersSent {
+  sent: number
+}
+
+export interface Usage {
+  plan_id: number
+  registered: number
+  approved: number
+  seated: number
+  sat: number
+  absent: number
+}
+
+export interface RecordLookup {
+  id_type?: string | null
+  id_number: string
+}
+
+export interface RecordEntry {
+  registration_id: number
+  plan_id: number
+  plan_code: string
+  plan_title: string
+  level: number
+  name: string
+  id_number: string
+  status: string
+  ticket_no: string | null
+  attendance: string | null
+  registered_at: string
+}
+
+export interface FileLink {
+  url: string
+  expires_at: string
+}
+
+export interface AnotherRegistration {
+  plan_id: number
+  form: RegistrationForm
+  consent: boolean
+}
+
+export interface RegistrationProfile {
+  registration_id: number
+  form: RegistrationForm
+}
+
+export interface Notification {
+  id: number
+  kind: string
+  title_zh: string
+  title_en: string
+  body: string
+  created_at: string
+}
