@@ -23,6 +23,7 @@ pub mod bank;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod face;
 pub mod files;
 pub mod http;
 pub mod identity;
@@ -110,6 +111,11 @@ pub async fn launch_with_listener(
     } else {
         None
     };
+    let face = if settings.face.enabled {
+        Some(face::FaceService::load(&settings.face).await?)
+    } else {
+        None
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
@@ -120,7 +126,9 @@ pub async fn launch_with_listener(
         media: media.clone(),
         live,
         files,
+        face,
     };
+    let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     listener.set_nonblocking(true)?;
@@ -137,6 +145,9 @@ pub async fn launch_with_listener(
     match tls {
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
+    }
+    if let Some(r) = rechecks {
+        r.abort();
     }
     if let Some(m) = media {
         m.shutdown().await;

@@ -20,4 +20,6 @@ pub struct AppState {
     pub live: Arc<crate::live::Directory>,
     /// Object storage and its signed links.
     pub files: crate::files::Files,
+    /// The face engine, when `face.enabled`.
+    pub face: Option<crate::face::FaceService>,
 }
