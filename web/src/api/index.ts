@@ -3,6 +3,14 @@ import { ApiError, getToken, request } from './client'
 import type {
   AuditEvent,
   AuditQuery,
+  FaceAlert,
+  FaceCheck,
+  FaceCheckInResult,
+  FaceCheckInStatus,
+  FaceDecision,
+  FaceDueRecheck,
+  FaceReviewItem,
+  FaceTimeline,
   ChangePasswordRequest,
   CreateUserRequest,
   LiveRoom,
@@ -102,4 +110,32 @@ export const liveApi = {
   /** Proctors: watch a room (`wall` for the tile wall). */
   watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
   rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),
+}
+
+/** A picture as multipart field `file`, answered with JSON or an ApiError. */
+async function sendPicture<T>(path: string, picture: Blob): Promise<T> {
+  const form = new FormData()
+  form.append('file', picture, 'frame.jpg')
+  const res = await fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${getToken() ?? ''}` }, body: form })
+  const body = await res.json().catch(() => null)
+  if (!res.ok) {
+    throw new ApiError(res.status, body ?? { code: 'unexpected_response', message: { zh: `请求失败（${res.status}）`, en: `Request failed (${res.status})` }, field: null })
+  }
+  return body as T
+}
+
+export const faceApi = {
+  /** Candidates and examiners: where one's check-in stands. */
+  checkInStatus: () => request<FaceCheckInStatus>('GET', '/api/face/check-in'),
+  /** Sign in by face with a still from the camera. */
+  checkIn: (picture: Blob) => sendPicture<FaceCheckInResult>('/api/face/check-in', picture),
+  /** Candidates: a re-check due now (never before). */
+  dueRecheck: () => request<FaceDueRecheck>('GET', '/api/face/me/recheck'),
+  answerRecheck: (slot: number, picture: Blob) => sendPicture<FaceCheck>(`/api/face/me/recheck/${slot}`, picture),
+  /** Proctors: check-ins waiting for a person to decide. */
+  reviews: () => request<FaceReviewItem[]>('GET', '/api/face/reviews'),
+  decide: (check: number, body: FaceDecision) => request<FaceCheck>('POST', `/api/face/reviews/${check}`, body),
+  alerts: () => request<FaceAlert[]>('GET', '/api/face/alerts'),
+  acknowledge: (alert: number) => request<void>('POST', `/api/face/alerts/${alert}/ack`),
+  timeline: (account: number) => request<FaceTimeline>('GET', `/api/face/accounts/${account}/checks`),
 }
