@@ -72,11 +72,11 @@ async fn face_recheck_in_short_window_raises_alerts() {
     // Due: answered with two faces in the picture.
     let slot = wait_for_due(&srv, &c.token).await;
     let other = srv.user_with_role(&admin, "someone.else", "candidate").await;
-    let r = send_picture(&srv, &other, &format!("/api/face/me/recheck/{slot}"), celebrity("img1.jpg")).await;
+    let r = send_picture(&srv, &other, &format!("/api/face/me/recheck/{slot}"), face_support::wall_jpeg()).await;
     assert_eq!(r.status(), 404, "another candidate's re-check is not theirs to answer");
     let check = json_of(send_picture(&srv, &c.token, &format!("/api/face/me/recheck/{slot}"), celebrity("couple.jpg")).await, 200).await;
     assert_eq!((check["outcome"].as_str(), check["reason"]["code"].as_str()), (Some("failed"), Some("multiple_faces")), "{check}");
-    let r = send_picture(&srv, &c.token, &format!("/api/face/me/recheck/{slot}"), celebrity("img2.jpg")).await;
+    let r = send_picture(&srv, &c.token, &format!("/api/face/me/recheck/{slot}"), face_support::wall_jpeg()).await;
     assert_eq!(r.status(), 409, "answered once");
 
     let alerts = json_of(get(&srv, &invigilator, "/api/face/alerts").await, 200).await;

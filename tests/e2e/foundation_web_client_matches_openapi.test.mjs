@@ -33,6 +33,16 @@ const INTERFACES = {
   RegistrationFile: { schema: 'FileInfo', request: false },
   RegistrationForm: { schema: 'RegistrationForm', request: true },
   ReviewRequest: { schema: 'Review', request: true },
+  FaceReason: { schema: 'FaceReason', request: false },
+  FaceEnrolment: { schema: 'FaceEnrolment', request: false },
+  FaceCheck: { schema: 'FaceCheck', request: false },
+  FaceCheckInResult: { schema: 'FaceCheckInResult', request: false },
+  FaceCheckInStatus: { schema: 'FaceCheckInStatus', request: false },
+  FaceReviewItem: { schema: 'FaceReviewItem', request: false },
+  FaceDecision: { schema: 'FaceDecision', request: true },
+  FaceTimeline: { schema: 'FaceTimeline', request: false },
+  FaceDueRecheck: { schema: 'FaceDueRecheck', request: false },
+  FaceAlert: { schema: 'FaceAlert', request: false },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

@@ -85,6 +85,7 @@ pub async fn record(
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = FaceCheck)]
 pub struct CheckView {
     pub check_id: i64,
     pub account_id: i64,

@@ -13,6 +13,7 @@ use crate::identity::vault::Vault;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = FaceReason)]
 pub struct Reason {
     /// `no_face`, `multiple_faces`, `face_too_small`, `too_blurred`, `too_dark`,
     /// `too_bright`, `head_turned`, `no_frame`.
@@ -46,6 +47,7 @@ impl Reason {
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = FaceEnrolment)]
 pub struct EnrolmentView {
     pub enrolment_id: i64,
     pub account_id: i64,

@@ -41,7 +41,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(staff_photo))
         .routes(routes!(check_in, check_in_status))
         .routes(routes!(answer_recheck))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024));
+        // Room above the limit, so a slightly larger picture is read whole and refused
+        // with a 413 by `picture` instead of the connection being cut mid-upload.
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024));
     OpenApiRouter::new()
         .routes(routes!(enrol_registration))
         .routes(routes!(enrolments))
@@ -102,7 +104,11 @@ async fn picture(mut multipart: Multipart) -> ApiResult<Bytes> {
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
-            return field.bytes().await.map_err(bad);
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            return Ok(bytes);
         }
     }
     Err(ApiError::invalid_code("file", "missing_field", "缺少文件字段 file", "Missing form field: file"))
@@ -130,6 +136,7 @@ async fn staff_photo(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> ApiResult<Json<EnrolmentView>> {
+    let bytes = picture(multipart).await?;
     let (_, role) = queries::account_name(&state.db, id).await?.ok_or(ApiError::NotFound("account"))?;
     if role == "candidate" {
         return Err(ApiError::invalid_code(
@@ -139,7 +146,6 @@ async fn staff_photo(
             "A candidate's face photo comes from the registration portrait",
         ));
     }
-    let bytes = picture(multipart).await?;
     Ok(Json(enrol::enrol(&state, Some(&user), id, "staff_photo", None, bytes).await?))
 }
 
@@ -159,6 +165,7 @@ async fn enrolments(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceCheckInResult)]
 pub struct CheckInResult {
     pub check: CheckView,
     /// Failed attempts so far in this round, and how many are left before manual review.
@@ -167,6 +174,7 @@ pub struct CheckInResult {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceCheckInStatus)]
 pub struct CheckInStatus {
     pub enrolled: bool,
     /// `none`, `passed`, `failed`, `review`, `approved`, `rejected`: the newest check-in's outcome.
@@ -200,6 +208,8 @@ async fn check_in(
     State(state): State<AppState>,
     multipart: Multipart,
 ) -> ApiResult<Json<CheckInResult>> {
+    // The picture is read first, so a refusal never cuts off an upload mid-way.
+    let picture = picture(multipart).await?;
     let rows = checkins(&state, user.account_id).await?;
     let (failed, latest) = round(&rows);
     if latest == Some("review") {
@@ -209,7 +219,7 @@ async fn check_in(
             "An invigilator is reviewing your check-in; please wait",
         ));
     }
-    let frame = FrameSource::Still(picture(multipart).await?).take().await?;
+    let frame = FrameSource::Still(picture).take().await?;
     let m = check::measure(&state, user.account_id, frame).await?;
     let max = state.settings.face.max_attempts;
     let outcome = if m.matched {
@@ -253,6 +263,7 @@ async fn check_in_status(FaceUser(user): FaceUser, State(state): State<AppState>
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceReviewItem)]
 pub struct ReviewItem {
     pub check: CheckView,
     pub name: String,
@@ -278,6 +289,7 @@ async fn reviews(_p: Proctor, State(state): State<AppState>) -> ApiResult<Json<V
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FaceDecision)]
 pub struct Decision {
     /// `approve` (it is the enrolled person) or `reject`.
     pub decision: String,
@@ -326,6 +338,7 @@ async fn decide(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceTimeline)]
 pub struct Timeline {
     pub account_id: i64,
     pub name: String,
@@ -352,6 +365,7 @@ async fn timeline(_p: Proctor, State(state): State<AppState>, Path(id): Path<i64
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FaceRecheckPlan)]
 pub struct RecheckPlan {
     /// Checks per candidate (0 switches re-checks off).
     pub count: u32,
@@ -361,6 +375,7 @@ pub struct RecheckPlan {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceRecheckPlanned)]
 pub struct RecheckPlanned {
     pub candidates: usize,
     /// Moments drawn (their times are never revealed).
@@ -408,6 +423,7 @@ async fn set_rechecks(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceDueRecheck)]
 pub struct DueRecheck {
     /// A re-check that is due now, to answer with a picture; null when none is.
     pub slot_id: Option<i64>,
@@ -436,6 +452,7 @@ async fn answer_recheck(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> ApiResult<Json<CheckView>> {
+    let picture = picture(multipart).await?;
     let slot = queries::slot(&state.db, id)
         .await?
         .filter(|s| s.account_id == user.account_id && s.state != "pending")
@@ -443,13 +460,14 @@ async fn answer_recheck(
     if slot.state != "asked" {
         return Err(ApiError::conflict(None, "该抽检已结束", "This re-check is closed"));
     }
-    let frame = FrameSource::Still(picture(multipart).await?).take().await?;
+    let frame = FrameSource::Still(picture).take().await?;
     let (check_id, _) = recheck::answer(&state, &slot, frame).await?;
     let row = queries::check(&state.db, check_id).await?.ok_or(ApiError::NotFound("check"))?;
     Ok(Json(check::view(&state, &row).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FaceAlert)]
 pub struct Alert {
     pub alert_id: i64,
     pub account_id: i64,
