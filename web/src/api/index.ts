@@ -131,11 +131,11 @@ export const faceApi = {
   checkIn: (picture: Blob) => sendPicture<FaceCheckInResult>('/api/face/check-in', picture),
   /** Candidates: a re-check due now (never before). */
   dueRecheck: () => request<FaceDueRecheck>('GET', '/api/face/me/recheck'),
-  answerRecheck: (slot: number, picture: Blob) => sendPicture<FaceCheck>(`/api/face/me/recheck/${slot}`, picture),
+  answerRecheck: (id: number, picture: Blob) => sendPicture<FaceCheck>(`/api/face/me/recheck/${encodeURIComponent(String(id))}`, picture),
   /** Proctors: check-ins waiting for a person to decide. */
   reviews: () => request<FaceReviewItem[]>('GET', '/api/face/reviews'),
-  decide: (check: number, body: FaceDecision) => request<FaceCheck>('POST', `/api/face/reviews/${check}`, body),
+  decide: (id: number, body: FaceDecision) => request<FaceCheck>('POST', `/api/face/reviews/${encodeURIComponent(String(id))}`, body),
   alerts: () => request<FaceAlert[]>('GET', '/api/face/alerts'),
-  acknowledge: (alert: number) => request<void>('POST', `/api/face/alerts/${alert}/ack`),
-  timeline: (account: number) => request<FaceTimeline>('GET', `/api/face/accounts/${account}/checks`),
+  acknowledge: (id: number) => request<void>('POST', `/api/face/alerts/${encodeURIComponent(String(id))}/ack`),
+  timeline: (id: number) => request<FaceTimeline>('GET', `/api/face/accounts/${encodeURIComponent(String(id))}/checks`),
 }
