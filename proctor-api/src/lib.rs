@@ -106,15 +106,16 @@ pub async fn launch_with_listener(
         anyhow::anyhow!("cannot read or create {}: {e}", settings.data_dir.join("secret.key").display())
     })?);
     let files = files::Files::open(&settings, &signing_key).await?;
+    // Before the media node, so a missing model stops start-up with nothing left running.
+    let face = if settings.face.enabled {
+        Some(face::FaceService::load(&settings.face).await?)
+    } else {
+        None
+    };
     let live = Arc::new(live::Directory::default());
     let (media_events, _) = tokio::sync::broadcast::channel(4096);
     let media = if settings.media.enabled {
         Some(start_media(&settings, &signing_key, live.clone(), media_events.clone()).await?)
-    } else {
-        None
-    };
-    let face = if settings.face.enabled {
-        Some(face::FaceService::load(&settings.face).await?)
     } else {
         None
     };

@@ -175,6 +175,7 @@ pub async fn put(state: &AppState, key: &str, bytes: Bytes, content_type: &str) 
 
 /// Enrols the current portrait of a registration (on approval, or when staff ask again).
 pub async fn from_registration(state: &AppState, actor: Option<&AuthUser>, registration_id: i64) -> ApiResult<EnrolmentView> {
+    engine::require(state)?;
     let reg = crate::registration::queries::get(&state.db, registration_id)
         .await?
         .ok_or(ApiError::NotFound("registration"))?;
