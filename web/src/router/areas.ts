@@ -3,6 +3,7 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
 import {
+  Avatar,
   Calendar,
   Collection,
   DataAnalysis,
@@ -44,6 +45,8 @@ const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 // The live wall, for every role that watches candidates' cameras.
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
+// Face check-in reviews, re-check alerts and timelines, for invigilators and staff.
+const faceReview: Lazy = () => import('@/views/invigilator/FaceReviewView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -64,15 +67,18 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'papers', title: 'papers', icon: Files, component: () => import('@/views/staff/PaperView.vue') },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
     { path: 'scoring', title: 'scoring', icon: EditPen },
+    { path: 'face-check-in', title: 'faceCheckIn', icon: VideoCamera, component: () => import('@/views/examiner/FaceCheckInView.vue') },
   ],
   invigilator: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
+    { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
