@@ -25,6 +25,11 @@ pub(crate) enum Command {
 /// Most datagrams read in one go before the output gets flushed to the socket.
 const READ_BURST: usize = 64;
 
+/// One socket carries every peer, so its kernel buffers must hold a few hundred ms of all
+/// publishers' packets while the driver is busy or descheduled; the default 208 KiB is
+/// ~50 ms at 200 publishers. Linux caps this at `net.core.rmem_max`/`wmem_max`.
+const SOCKET_BUFFER: usize = 8 << 20;
+
 pub(crate) async fn run(
     socket: UdpSocket,
     tcp: Option<TcpListener>,
@@ -32,6 +37,10 @@ pub(crate) async fn run(
     mut commands: mpsc::Receiver<Command>,
     events: broadcast::Sender<MediaEvent>,
 ) {
+    let sock = socket2::SockRef::from(&socket);
+    if sock.set_recv_buffer_size(SOCKET_BUFFER).is_err() || sock.set_send_buffer_size(SOCKET_BUFFER).is_err() {
+        tracing::warn!("could not enlarge the media socket's buffers");
+    }
     let mut buf = vec![0u8; 2048];
     let mut tcp_events = None;
     let acceptor = tcp.map(|listener| {
