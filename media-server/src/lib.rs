@@ -27,7 +27,9 @@
 pub mod error;
 pub mod events;
 pub mod forward;
+pub mod grab;
 pub mod http;
+pub mod record;
 pub mod ids;
 pub mod room;
 pub mod server;
@@ -44,7 +46,7 @@ pub use events::{MediaEvent, TrackKind};
 pub use ids::{ParticipantId, RoomId, SessionId, TrackId};
 pub use server::{MediaServer, start};
 pub use settings::{MediaSettings, TurnSettings};
-pub use tap::{Codec, TapFrame};
+pub use tap::{Codec, TapFilter, TapFrame, TapStats};
 pub use token::{MediaClaims, MediaRole};
 
 /// Seconds since the epoch, for token expiry.

@@ -23,6 +23,7 @@ use crate::events::{MediaEvent, TrackKind};
 use crate::forward::Layer;
 use crate::ids::{ParticipantId, RoomId, SessionId};
 use crate::room::Room;
+use crate::tap::Taps;
 use crate::token::{MediaClaims, MediaRole};
 use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
 
@@ -79,6 +80,8 @@ pub struct Sfu {
     dirty: Vec<SessionId>,
     walls: BTreeSet<SessionId>,
     next_housekeeping: Option<Instant>,
+    /// In-process consumers (recorder, frame grabber) offered every publisher frame.
+    taps: Taps,
 }
 
 enum Work {
@@ -110,7 +113,13 @@ impl Sfu {
             dirty: Vec::new(),
             walls: BTreeSet::new(),
             next_housekeeping: None,
+            taps: Taps::default(),
         }
+    }
+
+    /// The tap registry, shared with the [`crate::MediaServer`] handle.
+    pub(crate) fn taps(&self) -> Taps {
+        self.taps.clone()
     }
 
     /// Offer a passive TCP candidate at `advertised` to every new session (ICE-TCP, RFC 6544);
