@@ -181,6 +181,7 @@ pub(crate) fn media_settings(settings: &Settings, key: &[u8]) -> media_server::M
     let m = &settings.media;
     let mut ms = media_server::MediaSettings::new(m.udp_bind, key.to_vec());
     ms.public_ip = m.public_ip;
+    ms.tcp_bind = m.tcp_bind;
     if let Some(secret) = &m.turn_secret {
         ms.turn = Some(media_server::TurnSettings {
             urls: m.turn_urls.clone(),

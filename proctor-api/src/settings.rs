@@ -64,6 +64,8 @@ pub struct MediaConfig {
     pub udp_bind: SocketAddr,
     /// Address announced to browsers when the server sits behind 1:1 NAT.
     pub public_ip: Option<std::net::IpAddr>,
+    /// ICE-TCP: a TCP port for browsers whose network blocks UDP (off when unset).
+    pub tcp_bind: Option<SocketAddr>,
     /// TURN servers (coturn, `use-auth-secret`) for networks that block UDP.
     pub turn_urls: Vec<String>,
     pub turn_secret: Option<Secret>,
@@ -77,6 +79,7 @@ impl Default for MediaConfig {
             enabled: true,
             udp_bind: SocketAddr::from(([127, 0, 0, 1], 8443)),
             public_ip: None,
+            tcp_bind: None,
             turn_urls: Vec::new(),
             turn_secret: None,
             token_ttl_secs: 300,
