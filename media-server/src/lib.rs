@@ -29,6 +29,7 @@ pub mod events;
 pub mod forward;
 pub mod http;
 pub mod ids;
+pub mod ingest;
 pub mod room;
 pub mod server;
 pub mod settings;
@@ -40,7 +41,9 @@ pub mod turn;
 mod driver;
 
 pub use error::{Error, Result};
-pub use events::{MediaEvent, TrackKind};
+pub use events::{IngestState, MediaEvent, TrackKind};
+pub use ingest::{InjectedTrack, RtspIngest, RtspOptions, RtspSource};
+pub use sfu::InjectedFrame;
 pub use ids::{ParticipantId, RoomId, SessionId, TrackId};
 pub use server::{MediaServer, start};
 pub use settings::{MediaSettings, TurnSettings};

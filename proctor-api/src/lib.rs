@@ -21,6 +21,7 @@ pub mod affairs;
 pub mod audit;
 pub mod bank;
 pub mod auth;
+pub mod camera;
 pub mod db;
 pub mod error;
 pub mod files;
@@ -120,7 +121,12 @@ pub async fn launch_with_listener(
         media: media.clone(),
         live,
         files,
+        cameras: camera::Ingests::new(media.clone()),
     };
+    // Room cameras are pulled by this node's media server from the start.
+    let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
+    state.cameras.start(&state.db, &vault).await?;
+    let cameras = state.cameras.clone();
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     listener.set_nonblocking(true)?;
@@ -138,6 +144,7 @@ pub async fn launch_with_listener(
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
     }
+    cameras.stop_all().await;
     if let Some(m) = media {
         m.shutdown().await;
     }

@@ -20,4 +20,6 @@ pub struct AppState {
     pub live: Arc<crate::live::Directory>,
     /// Object storage and its signed links.
     pub files: crate::files::Files,
+    /// The room cameras this node pulls (`camera` domain).
+    pub cameras: Arc<crate::camera::Ingests>,
 }

@@ -108,6 +108,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     // Anyone signed in reaches the gate; before the session starts only staff pass it.
     ("get", "/api/paper-usages/{id}/paper", SignedIn),
     ("get", "/api/paper-usages/{id}/answer-key", Only(EXAMINER)),
+    // Room cameras: proctors see status (invigilators only on duty), staff manage.
+    ("get", "/api/cameras", Only(PROCTOR)),
+    ("get", "/api/rooms/{id}/cameras", Only(PROCTOR)),
+    ("post", "/api/rooms/{id}/cameras", Only(STAFF)),
+    ("patch", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
+    ("delete", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

@@ -33,6 +33,11 @@ const INTERFACES = {
   RegistrationFile: { schema: 'FileInfo', request: false },
   RegistrationForm: { schema: 'RegistrationForm', request: true },
   ReviewRequest: { schema: 'Review', request: true },
+  Site: { schema: 'Site', request: false },
+  SiteRoom: { schema: 'Room', request: false },
+  RoomCamera: { schema: 'Camera', request: false },
+  NewCameraRequest: { schema: 'NewCamera', request: true },
+  CameraChangeRequest: { schema: 'CameraChange', request: true },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

@@ -3,6 +3,7 @@
 //! The tokio driver (`crate::driver`) owns the socket; tests drive this with virtual time.
 
 mod forwarding;
+mod injected;
 mod session;
 pub mod trickle;
 mod wall;
@@ -22,10 +23,12 @@ use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 use crate::error::{Error, Result};
 use crate::events::{MediaEvent, TrackKind};
 use crate::forward::Layer;
-use crate::ids::{ParticipantId, RoomId, SessionId};
+use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
 use crate::room::Room;
 use crate::token::{MediaClaims, MediaRole};
 use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
+
+pub use injected::InjectedFrame;
 
 /// A session that has not connected by then is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -60,6 +63,8 @@ pub struct Sfu {
     transmits: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<MediaEvent>,
     stats: SfuStats,
+    /// Tracks injected from inside the process (RTSP cameras).
+    injected: HashMap<TrackId, injected::Injected>,
 }
 
 enum Work {
@@ -85,6 +90,7 @@ impl Sfu {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: SfuStats::default(),
+            injected: HashMap::new(),
         }
     }
 

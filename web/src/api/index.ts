@@ -21,6 +21,7 @@ import type {
   UserRecord,
   WatchRequest,
 } from './types'
+import type { CameraChangeRequest, NewCameraRequest, RoomCamera, Site } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
 export * from './types'
@@ -102,4 +103,22 @@ export const liveApi = {
   /** Proctors: watch a room (`wall` for the tile wall). */
   watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
   rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),
+}
+
+export const camerasApi = {
+  /** Every camera the caller may see (invigilators: rooms on duty). */
+  list: () => request<RoomCamera[]>('GET', '/api/cameras'),
+  inRoom: (id: number) => request<RoomCamera[]>('GET', `/api/rooms/${encodeURIComponent(String(id))}/cameras`),
+  create: (id: number, body: NewCameraRequest) =>
+    request<RoomCamera>('POST', `/api/rooms/${encodeURIComponent(String(id))}/cameras`, body),
+  update: (id: number, camera: number, body: CameraChangeRequest) =>
+    request<RoomCamera>(
+      'PATCH',
+      `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`,
+      body,
+    ),
+  remove: (id: number, camera: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`),
+  /** Sites and their rooms, to pick a camera's room (staff). */
+  sites: () => request<Site[]>('GET', '/api/sites'),
 }

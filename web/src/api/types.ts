@@ -218,3 +218,60 @@ export interface LiveRoom {
   room: string
   participants: LiveParticipant[]
 }
+
+/** A room of an exam site (`GET /api/sites`). */
+export interface SiteRoom {
+  id: number
+  name: string
+  seats: number
+}
+
+export interface Site {
+  id: number
+  name: string
+  address: string
+  rooms: SiteRoom[]
+}
+
+export type CameraStatus = 'disabled' | 'connecting' | 'online' | 'offline' | 'unauthorised'
+
+/** An exam-room IP camera pulled into the room's live wall; credentials never come back. */
+export interface RoomCamera {
+  id: number
+  room_id: number
+  room_name: string
+  site_name: string
+  label: string
+  /** `rtsp://host[:port]/path`, without credentials. */
+  url: string
+  has_credentials: boolean
+  enabled: boolean
+  status: CameraStatus
+  /** The camera's last reason for not being online. */
+  last_error: string | null
+  status_at: string | null
+  last_online_at: string | null
+  last_offline_at: string | null
+  /** The live room its picture appears in, e.g. `room-3`. */
+  live_room: string
+  /** Its participant id on the wall, e.g. `camera:7`. */
+  participant: string
+  created_at: string
+  updated_at: string
+}
+
+export interface NewCameraRequest {
+  label: string
+  url: string
+  username: string
+  password: string
+  enabled?: boolean | null
+}
+
+export interface CameraChangeRequest {
+  label?: string | null
+  url?: string | null
+  username?: string | null
+  password?: string | null
+  enabled?: boolean | null
+}

@@ -40,6 +40,8 @@ const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 // The live wall, for every role that watches candidates' cameras.
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
+// Room cameras: staff manage them, invigilators and supervisors see their status.
+const roomCameras: Lazy = () => import('@/views/staff/CamerasView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -56,6 +58,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'bank', title: 'bank', icon: Collection },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
@@ -65,11 +68,13 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
     { path: 'patrol', title: 'patrol', icon: View, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
