@@ -12,6 +12,8 @@
 //!   Datagrams and time in; datagrams, events and the next timeout out.
 //! - [`room`]: published tracks and the subscription index; [`forward`]: per-subscriber
 //!   layer choice, keyframe gating and RTP time rewriting.
+//! - [`ingest`]: tracks injected from inside the process ([`MediaServer::inject`]) and the
+//!   GStreamer RTSP camera pull ([`MediaServer::ingest_rtsp`]) that feeds them.
 //!
 //! ## Invariants
 //! - A forwarded track changes source (simulcast layer or republished track) only at a
