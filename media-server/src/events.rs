@@ -1,12 +1,12 @@
 //! Room events for the platform (proctor-api listens on the broadcast channel).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
 use crate::token::MediaRole;
 
 /// Audio or video.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     Audio,
@@ -14,7 +14,7 @@ pub enum TrackKind {
 }
 
 /// The state of an ingested source (an RTSP room camera).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IngestState {
     /// Connecting (first attempt or after a back-off).
@@ -28,7 +28,7 @@ pub enum IngestState {
 }
 
 /// Something that happened in a room.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MediaEvent {

@@ -15,6 +15,8 @@ enum Access {
     Public,
     SignedIn,
     Only(&'static [Role]),
+    /// Signed by a media node with the installation's key; no user token opens it.
+    Node,
 }
 
 use Access::*;
@@ -84,6 +86,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
+    ("post", "/api/media-nodes/heartbeat", Node),
+    ("post", "/api/media-nodes/events", Node),
+    ("get", "/api/media-nodes", Only(ADMIN)),
     ("get", "/api/banks", Only(STAFF)),
     ("post", "/api/banks", Only(STAFF)),
     ("get", "/api/banks/{id}/items", Only(STAFF)),
@@ -173,12 +178,13 @@ async fn every_route_admits_exactly_its_roles() {
                 (SignedIn, r) => r.is_some(),
                 (Only(roles), Some(r)) => roles.contains(&r),
                 (Only(_), None) => false,
+                (Node, _) => false,
             };
             let who = role.map(Role::as_str).unwrap_or("anonymous");
             if should_allow {
                 assert!(!denied, "{method} {path} as {who}: expected allowed, got {status} {code:?}");
             } else {
-                let want = if role.is_none() { (401, "unauthenticated") } else { (403, "forbidden") };
+                let want = if role.is_none() || matches!(access, Node) { (401, "unauthenticated") } else { (403, "forbidden") };
                 assert_eq!((status, code.as_deref()), (want.0, Some(want.1)), "{method} {path} as {who}");
             }
         }
