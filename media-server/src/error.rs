@@ -31,6 +31,15 @@ pub enum Error {
     /// Settings are inconsistent (checked once at start-up).
     #[error("invalid settings: {0}")]
     Settings(String),
+    /// A GStreamer pipeline (frame decoding, recording) failed.
+    #[error("media pipeline: {0}")]
+    Pipeline(String),
+    /// Nothing usable arrived in time (e.g. no keyframe for a frame grab).
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// Object storage refused or failed (recording segments and indexes).
+    #[error("storage: {0}")]
+    Storage(#[from] storage::Error),
     /// The server has shut down.
     #[error("media server stopped")]
     Stopped,

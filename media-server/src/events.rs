@@ -3,10 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
+use crate::record::GapReason;
+use crate::tap::Codec;
 use crate::token::MediaRole;
 
 /// Audio or video.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     Audio,
@@ -67,6 +69,31 @@ pub enum MediaEvent {
         /// Fraction lost, 0..1, as last reported.
         loss: f32,
         rtt_ms: Option<u64>,
+    },
+    /// A recording segment is durable (uploaded, or in the upload spool) and in its index.
+    RecordingSegment {
+        room: RoomId,
+        participant: ParticipantId,
+        kind: TrackKind,
+        /// Object key of the recording's index (`…/index.json`).
+        index: String,
+        /// Object key of the segment.
+        key: String,
+        codec: Codec,
+        /// Unix milliseconds of the first and after the last frame.
+        start_ms: u64,
+        end_ms: u64,
+        bytes: u64,
+    },
+    /// A hole in a recording, written into its index.
+    RecordingGap {
+        room: RoomId,
+        participant: ParticipantId,
+        kind: TrackKind,
+        index: String,
+        from_ms: u64,
+        to_ms: u64,
+        reason: GapReason,
     },
     /// An ingested source (RTSP camera) changed state; `reason` says why it is not online.
     IngestStatus {

@@ -29,7 +29,9 @@
 pub mod error;
 pub mod events;
 pub mod forward;
+pub mod grab;
 pub mod http;
+pub mod record;
 pub mod ids;
 pub mod ingest;
 pub mod room;
@@ -49,7 +51,7 @@ pub use sfu::InjectedFrame;
 pub use ids::{ParticipantId, RoomId, SessionId, TrackId};
 pub use server::{MediaServer, start};
 pub use settings::{MediaSettings, TurnSettings};
-pub use tap::{Codec, TapFrame};
+pub use tap::{Codec, TapFilter, TapFrame, TapStats};
 pub use token::{MediaClaims, MediaRole};
 
 /// Seconds since the epoch, for token expiry.

@@ -11,11 +11,16 @@ use tokio::task::JoinHandle;
 use crate::driver::{self, Command};
 use crate::error::{Error, Result};
 use crate::events::MediaEvent;
-use crate::ids::{ParticipantId, SessionId};
+use crate::ids::{ParticipantId, RoomId, SessionId};
+use crate::tap::{TapFilter, TapFrame, TapStats, Taps};
 use crate::settings::MediaSettings;
 use crate::sfu::{CoreConfig, Sfu, SfuStats};
 use crate::token::MediaClaims;
 use crate::turn::{self, IceServer};
+
+/// Frames a tap queues before its consumer loses some (≈ 2 s of one camera and its audio
+/// at 30 + 50 frames/s; the recorder's one tap for all tracks asks for more).
+pub const TAP_QUEUE: usize = 256;
 
 /// A running media node. Cheap to clone.
 #[derive(Clone)]
@@ -27,6 +32,7 @@ pub(crate) struct Inner {
     pub(crate) settings: MediaSettings,
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) events: broadcast::Sender<MediaEvent>,
+    taps: Taps,
     udp_local: SocketAddr,
     advertised: SocketAddr,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -45,6 +51,7 @@ pub async fn start(settings: MediaSettings) -> Result<MediaServer> {
     };
     let advertised = SocketAddr::new(ip, settings.public_port.unwrap_or(udp_local.port()));
     let sfu = Sfu::new(CoreConfig { advertised, max_wall_tiles: settings.max_wall_tiles });
+    let taps = sfu.taps();
     let (commands, rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(1024);
     let task = tokio::spawn(driver::run(socket, sfu, rx, events.clone()));
@@ -54,6 +61,7 @@ pub async fn start(settings: MediaSettings) -> Result<MediaServer> {
             settings,
             commands,
             events,
+            taps,
             udp_local,
             advertised,
             task: Mutex::new(Some(task)),
@@ -121,6 +129,35 @@ impl MediaServer {
 
     pub async fn stats(&self) -> Result<SfuStats> {
         self.call(|sfu, _| sfu.stats()).await
+    }
+
+    /// Frames of published tracks matching `filter`, as they arrive, into a bounded queue of
+    /// `TAP_QUEUE` frames. A consumer that falls behind loses frames (see [`Self::tap_stats`]);
+    /// forwarding never waits for it. Dropping the receiver ends the tap.
+    pub fn tap(&self, filter: TapFilter) -> mpsc::Receiver<TapFrame> {
+        self.inner.taps.add(filter, TAP_QUEUE)
+    }
+
+    /// [`Self::tap`] with a queue of `capacity` frames (the recorder taps every track at once).
+    pub fn tap_with_capacity(&self, filter: TapFilter, capacity: usize) -> mpsc::Receiver<TapFrame> {
+        self.inner.taps.add(filter, capacity)
+    }
+
+    /// Frames delivered to and dropped by taps since start.
+    pub fn tap_stats(&self) -> TapStats {
+        self.inner.taps.stats()
+    }
+
+    /// Ask `participant`'s video publisher(s) in `room` for a keyframe on every live layer.
+    pub async fn request_keyframe(&self, room: &RoomId, participant: &ParticipantId) -> Result<()> {
+        let (room, participant) = (room.clone(), participant.clone());
+        self.call(move |sfu, now| sfu.request_participant_keyframe(now, &room, &participant))
+            .await?
+    }
+
+    /// Publish an event from an in-process consumer (the recorder) to every listener.
+    pub(crate) fn emit(&self, event: MediaEvent) {
+        let _ = self.inner.events.send(event);
     }
 
     /// Stop the driver; sessions are dropped without goodbye (peers notice by ICE consent).

@@ -2,11 +2,11 @@
 //! published track; when the camera dies the track goes and the camera is offline; when it
 //! comes back on the same address the pull reconnects by itself and publishes again.
 
-mod common;
+mod rtsp_support;
 
 use std::time::Duration;
 
-use common::{TestCamera, media_server, wait_event};
+use rtsp_support::{TestCamera, media_server, wait_event};
 use media_server::ingest::rtsp::RtspOptions;
 use media_server::{IngestState, MediaEvent, ParticipantId, RoomId, RtspSource, TrackKind};
 

@@ -1,11 +1,11 @@
 //! A camera that refuses the credentials is reported unauthorised with a reason a person
 //! understands, and nothing is published into the room.
 
-mod common;
+mod rtsp_support;
 
 use std::time::Duration;
 
-use common::{TestCamera, media_server, wait_event};
+use rtsp_support::{TestCamera, media_server, wait_event};
 use media_server::ingest::rtsp::RtspOptions;
 use media_server::{IngestState, MediaEvent, ParticipantId, RoomId, RtspSource};
 

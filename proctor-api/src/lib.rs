@@ -130,8 +130,11 @@ pub async fn launch_with_listener(
     let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
     state.cameras.start(&state.db, &vault).await?;
     let cameras = state.cameras.clone();
-    serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await?;
+    let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
+    reminders.abort();
     cameras.stop_all().await;
+    served?;
     if let Some(m) = media {
         m.shutdown().await;
     }

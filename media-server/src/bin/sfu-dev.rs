@@ -1,7 +1,9 @@
 //! Development/test node: the SFU on loopback with a fixed test key, a token minting
 //! endpoint and the static test pages. Never deploy this; its key is public.
 //!
-//! `sfu-dev [--http ADDR] [--udp ADDR] [--public IP:PORT] [--static DIR] [--turn-url URL --turn-secret S]`
+//! `sfu-dev [--http ADDR] [--udp ADDR] [--public IP:PORT] [--static DIR] [--turn-url URL --turn-secret S]
+//!  [--record DIR [--segment-secs N]]` — `--record` records every track into a local object
+//! store at `DIR/objects` (work files in `DIR/work`); SIGINT closes the open segments.
 //! Prints `SFU_DEV_READY {"http":..,"udp":..}` once listening, then one `EVENT {..}` line
 //! per room event.
 
@@ -65,6 +67,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let server = media_server::start(settings).await?;
 
+    let recorder = match arg(&args, "--record") {
+        Some(dir) => Some(start_recorder(&server, PathBuf::from(dir), arg(&args, "--segment-secs")).await?),
+        None => None,
+    };
+
     let mut events = server.subscribe_events();
     tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
@@ -90,6 +97,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    if let Some(r) = recorder {
+        r.stop().await;
+    }
     server.shutdown().await;
     Ok(())
 }
@@ -111,4 +121,20 @@ async fn mint(Json(r): Json<TokenRequest>) -> String {
 
 async fn stats(State(m): State<MediaServer>) -> Json<serde_json::Value> {
     Json(serde_json::to_value(m.stats().await.ok()).unwrap_or_default())
+}
+
+async fn start_recorder(
+    server: &MediaServer,
+    dir: PathBuf,
+    segment_secs: Option<String>,
+) -> Result<media_server::record::Recorder, Box<dyn std::error::Error>> {
+    let signer = storage::UrlSigner::new(b"sfu-dev-files-key-not-secret", "/files")?;
+    let store = storage::LocalStore::open(dir.join("objects"), signer).await?;
+    let settings = media_server::record::RecordSettings {
+        segment_secs: segment_secs.map(|s| s.parse()).transpose()?.unwrap_or(60),
+        work_dir: dir.join("work"),
+        ..Default::default()
+    };
+    let target = media_server::record::RecordTarget { store: std::sync::Arc::new(store), spool: None };
+    Ok(media_server::record::Recorder::start(server, settings, target).await?)
 }

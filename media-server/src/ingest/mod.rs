@@ -66,11 +66,6 @@ impl MediaServer {
         })
     }
 
-    pub(crate) fn emit(&self, event: MediaEvent) {
-        // Nobody listening is fine.
-        let _ = self.inner.events.send(event);
-    }
-
     pub(crate) fn emit_ingest(&self, room: &RoomId, participant: &ParticipantId, state: IngestState, reason: Option<String>) {
         self.emit(MediaEvent::IngestStatus { room: room.clone(), participant: participant.clone(), state, reason });
     }

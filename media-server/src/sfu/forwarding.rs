@@ -7,12 +7,15 @@ use std::sync::Arc;
 use str0m::format::{Codec, PayloadParams};
 use str0m::media::{KeyframeRequest, KeyframeRequestKind, MediaData, MediaTime, Mid, Pt, Rid, Writer};
 
+use bytes::Bytes;
+
 use super::Sfu;
 use super::session::SessionKind;
 use crate::events::{MediaEvent, TrackKind};
 use crate::forward::FrameInfo;
 use crate::ids::{RoomId, SessionId, TrackId};
 use crate::room::{Layers, PublishedTrack, vp8_keyframe_width};
+use crate::tap::{self, TapFrame};
 
 /// One whole frame of a published track as the core forwards it.
 pub(super) struct Frame {
@@ -196,6 +199,21 @@ impl Sfu {
         t.layers.on_frame(frame.rid, now, width);
         let active = t.layers.active(now);
         let audio = t.kind == TrackKind::Audio;
+        if let Some(codec) = tap_codec(frame.params.spec().codec) {
+            self.taps.offer(room_id, &t.owner, t.kind, || TapFrame {
+                room: room_id.clone(),
+                participant: t.owner.clone(),
+                track,
+                kind: t.kind,
+                codec,
+                layer: frame.rid.map(|r| r.to_string()),
+                keyframe,
+                rtp_time: frame.time.numer(),
+                clock_rate: frame.time.frequency().get(),
+                arrival: frame.arrival,
+                data: Bytes::from_owner(frame.data.clone()),
+            });
+        }
         let info = FrameInfo {
             rid: frame.rid,
             keyframe,
@@ -241,6 +259,42 @@ impl Sfu {
         for rid in wanted_keyframes {
             self.request_keyframe(now, track, room_id, rid, KeyframeRequestKind::Pli);
         }
+    }
+
+    /// Ask every live layer of `participant`'s video in `room` for a keyframe (frame grabs,
+    /// recording segment cuts). Rate-limited like any other request.
+    pub(crate) fn request_participant_keyframe(
+        &mut self,
+        now: Instant,
+        room_id: &RoomId,
+        participant: &crate::ids::ParticipantId,
+    ) -> crate::Result<()> {
+        let Some(room) = self.rooms.get(room_id) else {
+            return Err(crate::Error::NotFound(format!("room {room_id}")));
+        };
+        let wanted: Vec<(TrackId, Vec<Option<Rid>>)> = room
+            .tracks()
+            .filter(|t| &t.owner == participant && t.kind == TrackKind::Video)
+            .map(|t| {
+                let mut rids = t.layers.active(now);
+                if rids.is_empty() {
+                    rids = t.layers.offered().iter().copied().map(Some).collect();
+                }
+                if rids.is_empty() {
+                    rids.push(None);
+                }
+                (t.id, rids)
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Err(crate::Error::NotFound(format!("{participant} has no video in room {room_id}")));
+        }
+        for (track, rids) in wanted {
+            for rid in rids {
+                self.request_keyframe(now, track, room_id, rid, KeyframeRequestKind::Pli);
+            }
+        }
+        Ok(())
     }
 
     /// A subscriber's decoder asked for a keyframe: ask the publisher of the layer it gets.
@@ -293,4 +347,16 @@ impl Sfu {
             p.dirty = true;
         }
     }
+}
+
+/// The platform's name for a negotiated codec; `None` for codecs taps do not carry.
+fn tap_codec(c: Codec) -> Option<tap::Codec> {
+    Some(match c {
+        Codec::Vp8 => tap::Codec::Vp8,
+        Codec::Vp9 => tap::Codec::Vp9,
+        Codec::H264 => tap::Codec::H264,
+        Codec::H265 => tap::Codec::H265,
+        Codec::Opus => tap::Codec::Opus,
+        _ => return None,
+    })
 }

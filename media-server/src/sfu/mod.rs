@@ -25,6 +25,7 @@ use crate::events::{MediaEvent, TrackKind};
 use crate::forward::Layer;
 use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
 use crate::room::Room;
+use crate::tap::Taps;
 use crate::token::{MediaClaims, MediaRole};
 use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
 
@@ -65,6 +66,8 @@ pub struct Sfu {
     stats: SfuStats,
     /// Tracks injected from inside the process (RTSP cameras).
     injected: HashMap<TrackId, injected::Injected>,
+    /// In-process consumers (recorder, frame grabber) offered every publisher frame.
+    taps: Taps,
 }
 
 enum Work {
@@ -91,7 +94,13 @@ impl Sfu {
             events: VecDeque::new(),
             stats: SfuStats::default(),
             injected: HashMap::new(),
+            taps: Taps::default(),
         }
+    }
+
+    /// The tap registry, shared with the [`crate::MediaServer`] handle.
+    pub(crate) fn taps(&self) -> Taps {
+        self.taps.clone()
     }
 
     pub fn stats(&self) -> SfuStats {
