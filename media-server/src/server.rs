@@ -30,8 +30,8 @@ pub struct MediaServer {
 
 pub(crate) struct Inner {
     pub(crate) settings: MediaSettings,
-    commands: mpsc::Sender<Command>,
-    events: broadcast::Sender<MediaEvent>,
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) events: broadcast::Sender<MediaEvent>,
     taps: Taps,
     udp_local: SocketAddr,
     advertised: SocketAddr,
@@ -184,12 +184,18 @@ impl MediaServer {
         }
     }
 
-    async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Sfu, Instant) -> T + Send + 'static) -> Result<T> {
+    pub(crate) async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Sfu, Instant) -> T + Send + 'static) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         let cmd = Command::Run(Box::new(move |sfu, now| {
             let _ = tx.send(f(sfu, now));
         }));
         self.inner.commands.send(cmd).await.map_err(|_| Error::Stopped)?;
         rx.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Queue `f` for the core without waiting (injected frames from GStreamer threads);
+    /// false when the queue is full or the server stopped.
+    pub(crate) fn try_run(&self, f: impl FnOnce(&mut Sfu, Instant) + Send + 'static) -> bool {
+        self.inner.commands.try_send(Command::Run(Box::new(f))).is_ok()
     }
 }

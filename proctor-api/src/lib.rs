@@ -21,6 +21,7 @@ pub mod affairs;
 pub mod audit;
 pub mod bank;
 pub mod auth;
+pub mod camera;
 pub mod db;
 pub mod error;
 pub mod face;
@@ -131,7 +132,12 @@ pub async fn launch_with_listener(
         media_events,
         files,
         face,
+        cameras: camera::Ingests::new(media.clone()),
     };
+    // Room cameras are pulled by this node's media server from the start.
+    let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
+    state.cameras.start(&state.db, &vault).await?;
+    let cameras = state.cameras.clone();
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
@@ -139,6 +145,7 @@ pub async fn launch_with_listener(
     if let Some(r) = rechecks {
         r.abort();
     }
+    cameras.stop_all().await;
     served?;
     if let Some(m) = media {
         m.shutdown().await;

@@ -140,6 +140,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/face/me/recheck/{id}", Only(CANDIDATE)),
     ("get", "/api/face/alerts", Only(PROCTOR)),
     ("post", "/api/face/alerts/{id}/ack", Only(PROCTOR)),
+    // Room cameras: proctors see status (invigilators only on duty), staff manage.
+    ("get", "/api/cameras", Only(PROCTOR)),
+    ("get", "/api/rooms/{id}/cameras", Only(PROCTOR)),
+    ("post", "/api/rooms/{id}/cameras", Only(STAFF)),
+    ("patch", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
+    ("delete", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

@@ -94,6 +94,9 @@ const INTERFACES = {
   AnotherRegistration: { schema: 'AnotherRegistration', request: true },
   RegistrationProfile: { schema: 'RegistrationProfile', request: false },
   Notification: { schema: 'Notification', request: false },
+  RoomCamera: { schema: 'Camera', request: false },
+  NewCameraRequest: { schema: 'NewCamera', request: true },
+  CameraChangeRequest: { schema: 'CameraChange', request: true },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

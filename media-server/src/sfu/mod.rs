@@ -3,6 +3,7 @@
 //! The tokio driver (`crate::driver`) owns the socket; tests drive this with virtual time.
 
 mod forwarding;
+mod injected;
 mod session;
 pub mod trickle;
 mod wall;
@@ -21,11 +22,13 @@ use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 use crate::error::{Error, Result};
 use crate::events::{MediaEvent, TrackKind};
 use crate::forward::Layer;
-use crate::ids::{ParticipantId, RoomId, SessionId};
+use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
 use crate::room::Room;
 use crate::tap::Taps;
 use crate::token::{MediaClaims, MediaRole};
 use session::{DownTrack, Publisher, Session, SessionKind, Viewer, Wall};
+
+pub use injected::InjectedFrame;
 
 /// A session that has not connected by then is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -80,6 +83,8 @@ pub struct Sfu {
     dirty: Vec<SessionId>,
     walls: BTreeSet<SessionId>,
     next_housekeeping: Option<Instant>,
+    /// Tracks injected from inside the process (RTSP cameras).
+    injected: HashMap<TrackId, injected::Injected>,
     /// In-process consumers (recorder, frame grabber) offered every publisher frame.
     taps: Taps,
 }
@@ -113,6 +118,7 @@ impl Sfu {
             dirty: Vec::new(),
             walls: BTreeSet::new(),
             next_housekeeping: None,
+            injected: HashMap::new(),
             taps: Taps::default(),
         }
     }

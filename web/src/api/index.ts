@@ -78,6 +78,7 @@ import type {
   Site,
   Usage,
 } from './types'
+import type { CameraChangeRequest, NewCameraRequest, RoomCamera } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
 export * from './types'
@@ -349,4 +350,20 @@ export const faceApi = {
   alerts: () => request<FaceAlert[]>('GET', '/api/face/alerts'),
   acknowledge: (id: number) => request<void>('POST', `/api/face/alerts/${encodeURIComponent(String(id))}/ack`),
   timeline: (id: number) => request<FaceTimeline>('GET', `/api/face/accounts/${encodeURIComponent(String(id))}/checks`),
+}
+
+export const camerasApi = {
+  /** Every camera the caller may see (invigilators: rooms on duty). */
+  list: () => request<RoomCamera[]>('GET', '/api/cameras'),
+  inRoom: (id: number) => request<RoomCamera[]>('GET', `/api/rooms/${encodeURIComponent(String(id))}/cameras`),
+  create: (id: number, body: NewCameraRequest) =>
+    request<RoomCamera>('POST', `/api/rooms/${encodeURIComponent(String(id))}/cameras`, body),
+  update: (id: number, camera: number, body: CameraChangeRequest) =>
+    request<RoomCamera>(
+      'PATCH',
+      `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`,
+      body,
+    ),
+  remove: (id: number, camera: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`),
 }

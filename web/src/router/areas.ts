@@ -47,6 +47,8 @@ const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
 // Face check-in reviews, re-check alerts and timelines, for invigilators and staff.
 const faceReview: Lazy = () => import('@/views/invigilator/FaceReviewView.vue')
+// Room cameras: staff manage them, invigilators and supervisors see their status.
+const roomCameras: Lazy = () => import('@/views/staff/CamerasView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -68,6 +70,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
     { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
@@ -79,11 +82,13 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
     { path: 'patrol', title: 'patrol', icon: View, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
