@@ -33,6 +33,7 @@ pub mod org;
 pub mod plan;
 pub mod paper;
 pub mod public;
+pub mod recording;
 pub mod registration;
 pub mod settings;
 pub mod state;
@@ -110,6 +111,10 @@ pub async fn launch_with_listener(
     } else {
         None
     };
+    let recorder = match &media {
+        Some(m) if settings.recording.enabled => Some(recording::start(&settings, m, &files, db.clone()).await?),
+        _ => None,
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
@@ -137,6 +142,10 @@ pub async fn launch_with_listener(
     match tls {
         Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
         None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
+    }
+    if let Some(r) = recorder {
+        // Closes open segments so they reach storage whole.
+        r.stop().await;
     }
     if let Some(m) = media {
         m.shutdown().await;

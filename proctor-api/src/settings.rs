@@ -84,6 +84,21 @@ impl Default for MediaConfig {
     }
 }
 
+/// Recording of every published track into object storage (needs `media.enabled`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    /// Target segment length; segments are cut at the next keyframe.
+    pub segment_secs: u64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        RecordingConfig { enabled: true, segment_secs: 60 }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageKind {
@@ -158,6 +173,8 @@ pub struct Settings {
     pub media: MediaConfig,
     #[serde(default)]
     pub storage: StorageConfig,
+    #[serde(default)]
+    pub recording: RecordingConfig,
 }
 
 impl Default for Settings {
@@ -182,6 +199,7 @@ impl Default for Settings {
             secret_key: None,
             media: MediaConfig::default(),
             storage: StorageConfig::default(),
+            recording: RecordingConfig::default(),
         }
     }
 }
@@ -257,6 +275,9 @@ impl Settings {
         }
         if self.storage.link_ttl_secs == 0 || self.storage.link_ttl_secs > 86_400 {
             return Err("storage.link_ttl_secs must be between 1 and 86400".into());
+        }
+        if !(1..=3600).contains(&self.recording.segment_secs) {
+            return Err("recording.segment_secs must be between 1 and 3600".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

@@ -84,6 +84,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
+    // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
+    ("get", "/api/recordings", Only(PROCTOR)),
+    ("post", "/api/recordings/playback", Only(PROCTOR)),
     ("get", "/api/banks", Only(STAFF)),
     ("post", "/api/banks", Only(STAFF)),
     ("get", "/api/banks/{id}/items", Only(STAFF)),

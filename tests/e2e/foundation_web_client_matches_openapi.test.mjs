@@ -33,6 +33,11 @@ const INTERFACES = {
   RegistrationFile: { schema: 'FileInfo', request: false },
   RegistrationForm: { schema: 'RegistrationForm', request: true },
   ReviewRequest: { schema: 'Review', request: true },
+  RecordingGap: { schema: 'RecordingGap', request: false },
+  RecordingSummary: { schema: 'RecordingSummary', request: false },
+  PlaybackRequest: { schema: 'PlaybackRequest', request: true },
+  PlaybackSegment: { schema: 'PlaybackSegment', request: false },
+  PlaybackPlan: { schema: 'PlaybackPlan', request: false },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

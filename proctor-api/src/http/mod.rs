@@ -61,6 +61,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(live::router())
         .merge(bank::router())
         .merge(paper::router())
+        .merge(crate::recording::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

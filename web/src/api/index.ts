@@ -10,7 +10,11 @@ import type {
   MediaGrant,
   OrgProfile,
   OrgProfileInput,
+  PlaybackPlan,
+  PlaybackRequest,
   Plan,
+  RecordingQuery,
+  RecordingSummary,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -102,4 +106,14 @@ export const liveApi = {
   /** Proctors: watch a room (`wall` for the tile wall). */
   watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
   rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),
+}
+
+export const recordingApi = {
+  list: (q: RecordingQuery = {}) => {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v))
+    const qs = params.toString()
+    return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
+  },
+  playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
 }

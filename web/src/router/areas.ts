@@ -8,6 +8,7 @@ import {
   DataAnalysis,
   Document,
   EditPen,
+  Film,
   HomeFilled,
   Histogram,
   List,
@@ -40,6 +41,8 @@ const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 // The live wall, for every role that watches candidates' cameras.
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
+// Recordings with their player, for staff, supervisors and invigilators (their sessions).
+const recordings: Lazy = () => import('@/views/staff/RecordingsView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -56,6 +59,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'bank', title: 'bank', icon: Collection },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
@@ -65,11 +69,13 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
     { path: 'patrol', title: 'patrol', icon: View, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
