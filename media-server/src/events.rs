@@ -1,6 +1,6 @@
 //! Room events for the platform (proctor-api listens on the broadcast channel).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, RoomId, SessionId, TrackId};
 use crate::record::GapReason;
@@ -8,7 +8,7 @@ use crate::tap::Codec;
 use crate::token::MediaRole;
 
 /// Audio or video.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     Audio,
@@ -16,7 +16,7 @@ pub enum TrackKind {
 }
 
 /// Something that happened in a room.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MediaEvent {

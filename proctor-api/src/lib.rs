@@ -27,6 +27,7 @@ pub mod files;
 pub mod http;
 pub mod identity;
 pub mod live;
+pub mod media_node;
 pub mod metrics;
 pub mod notify;
 pub mod org;
@@ -106,8 +107,9 @@ pub async fn launch_with_listener(
     })?);
     let files = files::Files::open(&settings, &signing_key).await?;
     let live = Arc::new(live::Directory::default());
+    let (media_events, _) = tokio::sync::broadcast::channel(4096);
     let media = if settings.media.enabled {
-        Some(start_media(&settings, &signing_key, live.clone()).await?)
+        Some(start_media(&settings, &signing_key, live.clone(), media_events.clone()).await?)
     } else {
         None
     };
@@ -124,41 +126,55 @@ pub async fn launch_with_listener(
         signing_key,
         media: media.clone(),
         live,
+        media_events,
         files,
     };
-    let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
-
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h.graceful_shutdown(Some(Duration::from_secs(10)));
-    });
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    tracing::info!(%addr, scheme, "listening");
-    println!("PROCTOR_LISTENING {scheme}://{addr}");
-    match tls {
-        Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
-        None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
-    }
+    let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
+    reminders.abort();
     if let Some(r) = recorder {
         // Closes open segments so they reach storage whole.
         r.stop().await;
     }
+    served?;
     if let Some(m) = media {
         m.shutdown().await;
     }
     Ok(())
 }
 
-/// Starts the in-process SFU and folds its events into the live directory.
-async fn start_media(
-    settings: &Settings,
-    key: &[u8],
-    live: Arc<live::Directory>,
-) -> anyhow::Result<media_server::MediaServer> {
+/// Serves `app` on `listener` (HTTPS with `tls`) until `shutdown`, then lets requests in
+/// flight finish for up to `grace`. Prints `{ready} <url>` on stdout once accepting: the
+/// line scripts and tests wait for.
+pub(crate) async fn serve_http(
+    app: axum::Router,
+    listener: std::net::TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: &str,
+) -> anyhow::Result<()> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(grace));
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, "listening");
+    println!("{ready} {scheme}://{addr}");
+    match tls {
+        Some(cfg) => axum_server::from_tcp_rustls(listener, cfg).handle(handle).serve(app).await?,
+        None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
+    }
+    Ok(())
+}
+
+/// The SFU's settings from ours (shared by `proctor serve` and `proctor media`).
+pub(crate) fn media_settings(settings: &Settings, key: &[u8]) -> media_server::MediaSettings {
     let m = &settings.media;
     let mut ms = media_server::MediaSettings::new(m.udp_bind, key.to_vec());
     ms.public_ip = m.public_ip;
@@ -169,6 +185,18 @@ async fn start_media(
             ttl_secs: 3600,
         });
     }
+    ms
+}
+
+/// Starts the in-process SFU and folds its events into the live directory and the bus.
+async fn start_media(
+    settings: &Settings,
+    key: &[u8],
+    live: Arc<live::Directory>,
+    bus: tokio::sync::broadcast::Sender<media_server::MediaEvent>,
+) -> anyhow::Result<media_server::MediaServer> {
+    let m = &settings.media;
+    let ms = media_settings(settings, key);
     let server = media_server::start(ms)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the media node on UDP {}: {e}", m.udp_bind))?;
@@ -177,7 +205,10 @@ async fn start_media(
     tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(ev) => live.apply(&ev),
+                Ok(ev) => {
+                    live.apply(&ev);
+                    let _ = bus.send(ev);
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "live directory lagged behind media events");
                 }

@@ -2,7 +2,8 @@
 //!
 //! - `proctor serve` — run the platform (default when no command is given);
 //! - `proctor check-config` — load and validate the settings, print them (secrets hidden);
-//! - `proctor migrate` — bring the database schema up to date and exit.
+//! - `proctor migrate` — bring the database schema up to date and exit;
+//! - `proctor media` — run only a media node (the SFU) that reports to `media_node.api_url`.
 
 use std::process::ExitCode;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         match cmd.as_str() {
             "serve" => serve(settings).await,
+            "media" => media(settings).await,
             "migrate" => proctor_api::open_db(&settings).await.map(|_| println!("schema up to date")),
             "check-config" => {
                 println!("{settings:#?}");
@@ -38,7 +40,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             other => Err(anyhow::anyhow!(
-                "unknown command {other:?}; commands: serve, migrate, check-config, version"
+                "unknown command {other:?}; commands: serve, media, migrate, check-config, version"
             )),
         }
     });
@@ -55,6 +57,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(settings.listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     proctor_api::launch_with_listener(settings, listener, shutdown_signal()).await
+}
+
+async fn media(settings: Settings) -> anyhow::Result<()> {
+    let addr = settings.media_node.listen;
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    proctor_api::media_node::node::run(settings, listener, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

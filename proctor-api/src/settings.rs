@@ -99,6 +99,36 @@ impl Default for RecordingConfig {
     }
 }
 
+/// `proctor media`: a media node running apart from the API (scale-out). It serves the
+/// signalling endpoints at `{listen}/media`, registers with the API at `api_url` and posts its
+/// room events there, signed with the installation's `secret_key`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaNodeConfig {
+    /// Name of this node; unique in the installation. Default: `media-<udp port>`.
+    pub id: Option<String>,
+    /// HTTP(S) address of the node's signalling endpoints.
+    pub listen: SocketAddr,
+    /// Base URL of the API the node reports to, e.g. `https://exam.example.cn`.
+    pub api_url: Option<String>,
+    /// Base URL browsers use for this node's signalling, e.g. `https://media1.exam.example.cn/media`.
+    pub public_url: Option<String>,
+    /// How often the node reports that it is alive (seconds).
+    pub heartbeat_secs: u64,
+}
+
+impl Default for MediaNodeConfig {
+    fn default() -> Self {
+        MediaNodeConfig {
+            id: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8444)),
+            api_url: None,
+            public_url: None,
+            heartbeat_secs: 5,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageKind {
@@ -172,6 +202,8 @@ pub struct Settings {
     #[serde(default)]
     pub media: MediaConfig,
     #[serde(default)]
+    pub media_node: MediaNodeConfig,
+    #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
     pub recording: RecordingConfig,
@@ -198,6 +230,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             secret_key: None,
             media: MediaConfig::default(),
+            media_node: MediaNodeConfig::default(),
             storage: StorageConfig::default(),
             recording: RecordingConfig::default(),
         }
@@ -281,6 +314,31 @@ impl Settings {
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());
+        }
+        if self.media_node.heartbeat_secs == 0 || self.media_node.heartbeat_secs > 60 {
+            return Err("media_node.heartbeat_secs must be between 1 and 60".into());
+        }
+        for (key, url) in [("media_node.api_url", &self.media_node.api_url), ("media_node.public_url", &self.media_node.public_url)] {
+            if let Some(u) = url {
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(format!("{key} must start with http:// or https://"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What `proctor media` needs beyond `validate`: where to report, how browsers reach it,
+    /// and a key shared with the API (a key generated here would sign nothing the API accepts).
+    pub fn validate_media_node(&self) -> Result<(), String> {
+        if self.media_node.api_url.is_none() {
+            return Err("proctor media needs media_node.api_url (PROCTOR_MEDIA_NODE__API_URL)".into());
+        }
+        if self.media_node.public_url.is_none() {
+            return Err("proctor media needs media_node.public_url (PROCTOR_MEDIA_NODE__PUBLIC_URL)".into());
+        }
+        if self.secret_key.is_none() && !self.data_dir.join("secret.key").is_file() {
+            return Err("proctor media needs the installation's secret_key (PROCTOR_SECRET_KEY), the same as the API's".into());
         }
         Ok(())
     }

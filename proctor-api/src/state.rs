@@ -18,6 +18,8 @@ pub struct AppState {
     /// The in-process SFU, when `media.enabled`.
     pub media: Option<media_server::MediaServer>,
     pub live: Arc<crate::live::Directory>,
+    /// Room events of every media node, in-process or remote: subscribe here, not to the SFU.
+    pub media_events: tokio::sync::broadcast::Sender<media_server::MediaEvent>,
     /// Object storage and its signed links.
     pub files: crate::files::Files,
 }

@@ -15,6 +15,8 @@ enum Access {
     Public,
     SignedIn,
     Only(&'static [Role]),
+    /// Signed by a media node with the installation's key; no user token opens it.
+    Node,
 }
 
 use Access::*;
@@ -81,12 +83,22 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/registrations/{id}/ticket.pdf", Only(SELF_OR_STAFF)),
     ("get", "/api/plans/{id}/tickets.pdf", Only(STAFF)),
     ("get", "/api/me/notifications", SignedIn),
+    // Staff pages for plans and affairs, second registrations, signed file links (issue 7).
+    ("get", "/api/plans/{id}/moves", Only(STAFF)),
+    ("put", "/api/plans/{id}/realname-policy", Only(STAFF)),
+    ("get", "/api/duty-people", Only(STAFF)),
+    ("get", "/api/registrations/{id}/files/{kind}/link", Only(SELF_OR_STAFF)),
+    ("get", "/api/me/registration-profile", Only(CANDIDATE)),
+    ("post", "/api/me/registrations", Only(CANDIDATE)),
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
     // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
     ("get", "/api/recordings", Only(PROCTOR)),
     ("post", "/api/recordings/playback", Only(PROCTOR)),
+    ("post", "/api/media-nodes/heartbeat", Node),
+    ("post", "/api/media-nodes/events", Node),
+    ("get", "/api/media-nodes", Only(ADMIN)),
     ("get", "/api/banks", Only(STAFF)),
     ("post", "/api/banks", Only(STAFF)),
     ("get", "/api/banks/{id}/items", Only(STAFF)),
@@ -94,7 +106,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/banks/{id}/items/bulk", Only(STAFF)),
     ("get", "/api/banks/{id}/stats", Only(STAFF)),
     ("get", "/api/banks/{id}/export", Only(STAFF)),
+    ("get", "/api/banks/{id}/export-qti", Only(STAFF)),
     ("post", "/api/banks/{id}/imports", Only(STAFF)),
+    ("get", "/api/import-mappings", Only(STAFF)),
+    ("post", "/api/item-images", Only(STAFF)),
+    ("post", "/api/import-mappings", Only(STAFF)),
+    ("put", "/api/import-mappings/{id}", Only(STAFF)),
     ("get", "/api/imports/{id}", Only(STAFF)),
     ("post", "/api/imports/{id}/confirm", Only(STAFF)),
     ("get", "/api/items/{id}", Only(STAFF)),
@@ -170,12 +187,13 @@ async fn every_route_admits_exactly_its_roles() {
                 (SignedIn, r) => r.is_some(),
                 (Only(roles), Some(r)) => roles.contains(&r),
                 (Only(_), None) => false,
+                (Node, _) => false,
             };
             let who = role.map(Role::as_str).unwrap_or("anonymous");
             if should_allow {
                 assert!(!denied, "{method} {path} as {who}: expected allowed, got {status} {code:?}");
             } else {
-                let want = if role.is_none() { (401, "unauthenticated") } else { (403, "forbidden") };
+                let want = if role.is_none() || matches!(access, Node) { (401, "unauthenticated") } else { (403, "forbidden") };
                 assert_eq!((status, code.as_deref()), (want.0, Some(want.1)), "{method} {path} as {who}");
             }
         }

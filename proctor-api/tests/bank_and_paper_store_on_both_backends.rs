@@ -1,12 +1,14 @@
-//! One story through the bank and paper SQL — import, search with every filter, statistics,
-//! versions, assembly with exclusions, manual papers, states, usages and the access log —
-//! run against SQLite and against a real PostgreSQL, so the portable SQL stays portable.
+//! One story through the bank and paper SQL — import (also as a background job with a stored
+//! column mapping), search with every filter, statistics, versions, assembly with exclusions,
+//! manual papers, states, usages (also tied to an exam session) and the access log — run
+//! against SQLite and against a real PostgreSQL, so the portable SQL stays portable.
 
 #[path = "fixtures/bank/client.rs"]
 mod client;
 mod common;
 #[path = "fixtures/bank/files.rs"]
 mod files;
+mod registration_support;
 
 use client::*;
 use common::TestServer;
@@ -27,6 +29,33 @@ async fn story(srv: &TestServer) {
     assert_eq!(again["status"], "confirmed");
     let (_, banks) = get(srv, &staff, "/api/banks").await;
     assert_eq!(banks[0]["item_count"], 100);
+
+    // Stored mappings and a background import that picks one.
+    let (s, m) = send(srv, &staff, "POST", "/api/import-mappings", json!({"source": "省库", "columns": {"试题类别": "题型"}})).await;
+    assert_eq!(s, 201, "{m}");
+    let (s, m) = send(srv, &staff, "PUT", &format!("/api/import-mappings/{}", m["id"]), json!({"source": "省题库", "columns": {"试题类别": "题型", "试题内容": "题干"}})).await;
+    assert_eq!((s, m["source"].as_str()), (200, Some("省题库")));
+    let (_, maps) = get(srv, &staff, "/api/import-mappings").await;
+    assert_eq!(maps.as_array().unwrap().len(), 1);
+    let r = srv
+        .client
+        .post(srv.url(&format!("/api/banks/{bank}/imports?background=true&mapping_id={}", m["id"])))
+        .bearer_auth(&staff)
+        .body(files::realistic_xlsx(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: serde_json::Value = r.json().await.unwrap();
+    let preview = loop {
+        let (_, v) = get(srv, &staff, &format!("/api/imports/{}", job["id"])).await;
+        if v["status"] != "parsing" {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!((preview["status"].as_str(), preview["already_in_bank"].as_i64()), (Some("preview"), Some(100)), "{preview}");
+    assert_eq!(preview["processed_rows"], preview["total_rows"]);
 
     let (_, page) = get(srv, &staff, &format!("/api/banks/{bank}/items?item_type=multiple&knowledge_point=1.1.2&difficulty=2&q=%E5%AE%89%E5%85%A8&limit=2&offset=0")).await;
     let total = page["total"].as_i64().unwrap();
@@ -149,6 +178,16 @@ async fn story(srv: &TestServer) {
         ),
         (Some("kao.sheng"), Some(false))
     );
+
+    // A usage tied to an exam session: its start by default; an unseated candidate refused.
+    let plan = registration_support::open_plan(srv, &staff, "STORE-1", "warn").await;
+    let session = registration_support::session_with_room(srv, &staff, plan, 2).await;
+    let (s, u) = send(srv, &staff, "POST", &format!("/api/papers/{pid}/usages"), json!({"session_name": "第一场", "exam_session_id": session})).await;
+    assert_eq!((s, u["starts_at"].as_str()), (201, Some("2026-12-20T01:00:00.000Z")), "{u}");
+    let (s, u) = send(srv, &staff, "POST", &format!("/api/papers/{pid}/usages"), json!({"session_name": "第一场", "exam_session_id": session, "starts_at": "2020-01-01T00:00:00Z"})).await;
+    assert_eq!((s, u["exam_session_id"].as_i64()), (201, Some(session)));
+    let (s, _) = get(srv, &candidate, &format!("/api/paper-usages/{}/paper", u["id"])).await;
+    assert_eq!(s, 403, "not seated in the session");
 }
 
 #[tokio::test]

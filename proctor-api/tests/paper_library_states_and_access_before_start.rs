@@ -129,8 +129,10 @@ async fn locked_papers_are_immutable_and_hidden_until_the_session_starts() {
         (200, json!(["A"]))
     );
 
-    // A session that has started: candidates get the questions without answers; the
-    // answer key stays closed to them, examiners may read it.
+    // A session that has started: other roles get the questions without answers; a
+    // candidate still does not (the usage names no exam session they are seated in, see
+    // paper_visible_only_to_candidates_seated_in_the_session.rs); the answer key stays
+    // closed to all but examiners.
     let (s, started) = send(
         &srv,
         &staff,
@@ -141,7 +143,9 @@ async fn locked_papers_are_immutable_and_hidden_until_the_session_starts() {
     .await;
     assert_eq!(s, 201);
     let uid2 = started["id"].as_i64().unwrap();
-    let (s, cp) = get(&srv, &candidate, &format!("/api/paper-usages/{uid2}/paper")).await;
+    let (s, _) = get(&srv, &candidate, &format!("/api/paper-usages/{uid2}/paper")).await;
+    assert_eq!(s, 403, "a candidate outside any session");
+    let (s, cp) = get(&srv, &invigilator, &format!("/api/paper-usages/{uid2}/paper")).await;
     assert_eq!(s, 200, "{cp}");
     assert_eq!(cp["questions"].as_array().unwrap().len(), 3);
     assert_eq!(
@@ -192,8 +196,8 @@ async fn locked_papers_are_immutable_and_hidden_until_the_session_starts() {
         })
         .collect();
     let has = |u: &str, w: &str, g: bool| entries.contains(&(u.to_owned(), w.to_owned(), g));
-    assert!(has("zhang.san", "paper", false) && has("zhang.san", "paper", true));
-    assert!(has("li.jiankao", "paper", false));
+    assert!(has("zhang.san", "paper", false) && !has("zhang.san", "paper", true));
+    assert!(has("li.jiankao", "paper", false) && has("li.jiankao", "paper", true));
     assert!(has("zhao.kaoping", "answer_key", false) && has("zhao.kaoping", "answer_key", true));
     assert!(has("wang.staff", "preview", true) && has("wang.staff", "answer_key", true));
 

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
-import { freeTcpPort, freeUdpPort, launchChromium, makeFaceY4m, waitFor } from './media/harness.mjs'
+import { freeTcpPort, freeUdpPort, launchChromium, makeFaceY4m, waitFor, wallTileFrames } from './media/harness.mjs'
+import { createAccount } from './lib/accounts.mjs'
 
 const SHOTS = process.env.E2E_SCREENSHOT_DIR
 
@@ -21,29 +22,9 @@ async function shot(page, name) {
 }
 
 /** Creates an account through the API and retires its first password; returns its id. */
-async function createAccount(server, adminToken, username, display_name, role, password) {
-  const initial = `${password}-first`
-  const created = await api(server.url, 'POST', '/api/users', {
-    token: adminToken,
-    body: { username, display_name, role, password: initial },
-  })
-  assert.equal(created.status, 201, JSON.stringify(created.body))
-  const login = await api(server.url, 'POST', '/api/auth/login', { body: { username, password: initial } })
-  assert.equal(login.status, 200)
-  const changed = await api(server.url, 'POST', '/api/auth/password', {
-    token: login.body.token,
-    body: { current_password: initial, new_password: password },
-  })
-  assert.equal(changed.status, 200)
-  return Number(created.body.id)
-}
 
 /** Frames decoded by the <video> of the tile of `participant` (0 while there is none). */
-const tileFrames = (page, participant) =>
-  page.evaluate((p) => {
-    const v = document.querySelector(`[data-testid=wall-tile][data-participant="${p}"] video`)
-    return v ? v.getVideoPlaybackQuality().totalVideoFrames : 0
-  }, participant)
+const tileFrames = wallTileFrames
 
 const tileWidth = (page, participant) =>
   page.evaluate((p) => document.querySelector(`[data-testid=wall-tile][data-participant="${p}"] video`)?.videoWidth ?? 0, participant)

@@ -4,6 +4,7 @@
 //! the per-plan usage report (registered, sat, absent) for per-candidate billing.
 
 pub mod queries;
+pub mod reminders;
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_room))
         .routes(routes!(list_devices, add_device))
         .routes(routes!(list_duties, assign_staff))
+        .routes(routes!(duty_people))
         .routes(routes!(assign_seats))
         .routes(routes!(record_attendance))
         .routes(routes!(send_reminders))
@@ -381,6 +383,8 @@ async fn assign_seats(
         seated += 1;
     }
     let unseated = regs.len() as i64 - seated;
+    // Someone seated less than a day before their session is reminded now, not tomorrow.
+    reminders::send_due(&state, chrono::Utc::now()).await?;
     audit::record(
         &state.db,
         Some(&user),
@@ -432,7 +436,7 @@ async fn record_attendance(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Usage {
+pub struct UsageReport {
     pub plan_id: i64,
     pub registered: i64,
     pub approved: i64,
@@ -443,17 +447,17 @@ pub struct Usage {
 
 /// Usage figures of a plan (for per-candidate billing).
 #[utoipa::path(get, path = "/api/plans/{id}/usage", tag = "affairs", params(("id" = i64, Path)),
-    responses((status = 200, body = Usage)), security(("bearer" = [])))]
+    responses((status = 200, body = UsageReport)), security(("bearer" = [])))]
 async fn usage_report(
     _o: Overseer,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Usage>> {
+) -> ApiResult<Json<UsageReport>> {
     plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;
     let u = queries::usage(&state.db, id).await?;
-    Ok(Json(Usage {
+    Ok(Json(UsageReport {
         plan_id: id,
         registered: u.registered,
         approved: u.approved,
@@ -555,20 +559,7 @@ async fn send_reminders(
         let Some(s) = sessions.iter().find(|s| s.exam_session_id == session) else {
             continue;
         };
-        let when = chrono::DateTime::parse_from_rfc3339(&s.starts_at)
-            .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_else(|_| s.starts_at.clone());
-        let m = crate::notify::Message::exam_reminder(
-            r.registration_id,
-            &when,
-            &s.site_name,
-            &s.room_name,
-            seat,
-        );
+        let m = reminders::message(r.registration_id, s, seat);
         crate::notify::send(&state, m).await?;
         sent += 1;
     }
@@ -684,5 +675,32 @@ async fn add_device(
             label: req.label.trim().to_owned(),
             address: req.address.trim().to_owned(),
         }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DutyPerson {
+    pub account_id: i64,
+    pub username: String,
+    pub name: String,
+    /// `examiner`, `invigilator` or `supervisor`.
+    pub role: String,
+}
+
+/// The enabled accounts that can be put on duty (examiners, invigilators, supervisors).
+#[utoipa::path(get, path = "/api/duty-people", tag = "affairs",
+    responses((status = 200, body = [DutyPerson])), security(("bearer" = [])))]
+async fn duty_people(_s: Staff, State(state): State<AppState>) -> ApiResult<Json<Vec<DutyPerson>>> {
+    Ok(Json(
+        queries::duty_people(&state.db)
+            .await?
+            .into_iter()
+            .map(|(account_id, username, name, role)| DutyPerson {
+                account_id,
+                username,
+                name,
+                role,
+            })
+            .collect(),
     ))
 }

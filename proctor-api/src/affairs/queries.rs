@@ -237,3 +237,41 @@ pub async fn devices(db: &Db, room: i64) -> sqlx::Result<Vec<DeviceRow>> {
         .fetch_all(&db.pool)
         .await
 }
+
+/// Approved candidates seated in a session who have not had its reminder: (registration, seat).
+pub async fn unreminded(db: &Db, session: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT r.registration_id, r.seat_no FROM registration r WHERE r.exam_session_id = $1 \
+         AND r.status = 'approved' AND r.seat_no IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM exam_reminder m WHERE m.registration_id = r.registration_id AND m.exam_session_id = $1) \
+         ORDER BY r.registration_id",
+    )
+    .bind(session)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records that a reminder goes out; false when it was already recorded (by any node).
+pub async fn claim_reminder(db: &Db, registration: i64, session: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO exam_reminder (registration_id, exam_session_id, sent_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (registration_id, exam_session_id) DO NOTHING",
+    )
+    .bind(registration)
+    .bind(session)
+    .bind(db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Enabled examiners, invigilators and supervisors: (account, user name, name, role).
+pub async fn duty_people(db: &Db) -> sqlx::Result<Vec<(i64, String, String, String)>> {
+    sqlx::query_as(
+        "SELECT account_id, username, display_name, role FROM account \
+         WHERE role IN ('examiner', 'invigilator', 'supervisor') AND disabled = 0 \
+         ORDER BY role, display_name, account_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+}

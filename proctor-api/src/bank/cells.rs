@@ -255,11 +255,12 @@ pub fn parse_rubric(s: &str) -> Vec<RubricRule> {
 /// Stem cells: HTML passes through (to be sanitised), plain text is escaped.
 fn rich(s: &str) -> String {
     let t = s.trim();
-    if t.contains('<') && t.contains('>') {
+    let html = if t.contains('<') && t.contains('>') {
         t.to_owned()
     } else {
         text_to_html(t)
-    }
+    };
+    super::images::markers_to_html(&html)
 }
 
 /// Interprets one question. `defaults` supplies score/difficulty when the layout has none

@@ -18,11 +18,18 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::cells::{self, Field, RawQuestion};
-use super::import::{Parsed, ParsedItem, RowError};
+use super::images;
+use super::import::{Parsed, ParsedItem, Progress, RowError};
 use super::item::{ItemType, LETTERS};
 
 /// The paragraphs of `word/document.xml`, as plain text.
 pub fn paragraphs(bytes: &[u8]) -> Result<Vec<String>, String> {
+    read(bytes).map(|(p, _)| p)
+}
+
+/// The paragraphs, with a marker where an inline picture stands, and the pictures.
+fn read(bytes: &[u8]) -> Result<(Vec<String>, Vec<images::Picture>), String> {
+    let (markers, pictures) = images::docx_pictures(bytes);
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
@@ -39,6 +46,16 @@ pub fn paragraphs(bytes: &[u8]) -> Result<Vec<String>, String> {
             Event::End(e) if e.name().0 == "w:t" => in_text = false,
             Event::Empty(e) if e.name().0 == "w:tab" => cur.push('\t'),
             Event::Empty(e) if e.name().0 == "w:br" => cur.push('\n'),
+            Event::Empty(e) | Event::Start(e) if e.name().0.ends_with("blip") => {
+                let embed = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.0.rsplit(':').next() == Some("embed"))
+                    .map(|a| a.value.into_owned());
+                if let Some(m) = embed.and_then(|id| markers.get(&id)) {
+                    cur.push_str(m);
+                }
+            }
             Event::End(e) if e.name().0 == "w:p" => out.push(std::mem::take(&mut cur)),
             Event::Text(t) if in_text => cur.push_str(&t.xml10_content()),
             Event::GeneralRef(r) if in_text => {
@@ -59,7 +76,7 @@ pub fn paragraphs(bytes: &[u8]) -> Result<Vec<String>, String> {
             _ => {}
         }
     }
-    Ok(out)
+    Ok((out, pictures))
 }
 
 struct Open {
@@ -144,7 +161,12 @@ fn inline_type(stem: &str) -> Option<(ItemType, &str)> {
 }
 
 pub fn parse(bytes: &[u8]) -> Parsed {
-    let paras = match paragraphs(bytes) {
+    parse_with_progress(bytes, &Progress::default())
+}
+
+/// [`parse`], counting paragraphs into `progress` as it goes.
+pub fn parse_with_progress(bytes: &[u8], progress: &Progress) -> Parsed {
+    let (paras, pictures) = match read(bytes) {
         Ok(p) => p,
         Err(_) => {
             return Parsed {
@@ -156,19 +178,20 @@ pub fn parse(bytes: &[u8]) -> Parsed {
                     zh: "无法读取 Word 文件（须为 .docx）".into(),
                     en: "Cannot read the Word file (it must be .docx)".into(),
                 }],
-                rows: 0,
+                ..Parsed::default()
             };
         }
     };
     let mut out = Parsed {
-        items: Vec::new(),
-        errors: Vec::new(),
-        rows: 0,
+        pictures,
+        ..Parsed::default()
     };
     let mut section: Option<ItemType> = None;
     let mut open: Option<Open> = None;
+    progress.set_total(paras.len());
     for (i, para) in paras.iter().enumerate() {
         let line_no = i + 1;
+        progress.set_done(line_no);
         let norm = cells::halfwidth(para);
         let line = norm.trim();
         if line.is_empty() {

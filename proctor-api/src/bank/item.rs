@@ -204,12 +204,13 @@ impl ItemBody {
     }
 
     fn normalize(&mut self) {
-        self.stem = sanitize(&self.stem);
+        use super::images::unsign;
+        self.stem = sanitize(&unsign(&self.stem));
         for o in &mut self.options {
-            *o = sanitize(o);
+            *o = sanitize(&unsign(o));
         }
-        self.reference_answer = sanitize(&self.reference_answer);
-        self.explanation = sanitize(&self.explanation);
+        self.reference_answer = sanitize(&unsign(&self.reference_answer));
+        self.explanation = sanitize(&unsign(&self.explanation));
         self.knowledge_point = self.knowledge_point.trim().to_owned();
         for a in &mut self.answer {
             *a = a.trim().to_uppercase();
@@ -479,6 +480,7 @@ pub struct CandidateQuestion {
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(&["class"])
+        .add_url_schemes(&[super::images::SCHEME])
         .clean(html.trim())
         .to_string()
 }

@@ -5,8 +5,11 @@
 
 pub mod cells;
 pub mod docx;
+pub mod images;
 pub mod import;
 pub mod item;
+pub mod mapping;
+pub mod qti;
 pub mod queries;
 pub mod xlsx;
 
@@ -36,11 +39,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk_edit))
         .routes(routes!(bank_stats))
         .routes(routes!(export_bank))
+        .routes(routes!(export_qti))
         .routes(routes!(import::get_import))
         .routes(routes!(import::confirm_import))
+        .routes(routes!(mapping::list_mappings, mapping::create_mapping))
+        .routes(routes!(mapping::update_mapping))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import::create_import))
+                .routes(routes!(upload_image))
                 .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
 }
@@ -195,6 +202,13 @@ pub struct Item {
     pub body: ItemBody,
 }
 
+/// An item for an answer: its pictures as short-lived links.
+async fn signed_item(state: &AppState, r: queries::ItemRow) -> ApiResult<Item> {
+    let mut item = to_item(r)?;
+    images::sign_body(&state.files, &mut item.body).await?;
+    Ok(item)
+}
+
 fn to_item(r: queries::ItemRow) -> ApiResult<Item> {
     let body = r
         .body()
@@ -265,10 +279,11 @@ async fn list_items(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (total, rows) = queries::search(&state.db, bank_id, &f).await?;
-    Ok(Json(ItemPage {
-        total,
-        items: rows.into_iter().map(to_item).collect::<ApiResult<_>>()?,
-    }))
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        items.push(signed_item(&state, r).await?);
+    }
+    Ok(Json(ItemPage { total, items }))
 }
 
 /// Add an item (version 1). Rich text is sanitised; the same content twice is a 409.
@@ -308,7 +323,7 @@ async fn create_item(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok((StatusCode::CREATED, Json(to_item(row)?)))
+    Ok((StatusCode::CREATED, Json(signed_item(&state, row).await?)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -353,9 +368,13 @@ async fn get_item(
                 body,
             })
         })
-        .collect::<ApiResult<_>>()?;
+        .collect::<ApiResult<Vec<ItemVersion>>>()?;
+    let mut versions = versions;
+    for v in &mut versions {
+        images::sign_body(&state.files, &mut v.body).await?;
+    }
     Ok(Json(ItemWithHistory {
-        item: to_item(row)?,
+        item: signed_item(&state, row).await?,
         versions,
     }))
 }
@@ -376,7 +395,7 @@ async fn update_item(
     body.normalize_and_check().map_err(body_error)?;
     let hash = body.content_hash();
     if hash == cur.content_hash {
-        return Ok(Json(to_item(cur)?));
+        return Ok(Json(signed_item(&state, cur).await?));
     }
     let before = cur
         .body()
@@ -394,7 +413,7 @@ async fn update_item(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok(Json(to_item(row)?))
+    Ok(Json(signed_item(&state, row).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -429,7 +448,7 @@ async fn set_item_retired(
     let row = queries::item_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("item"))?;
-    Ok(Json(to_item(row)?))
+    Ok(Json(signed_item(&state, row).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -517,6 +536,136 @@ async fn export_bank(
         bytes,
     )
         .into_response())
+}
+
+/// The bank's active items as a QTI 3.0 content package (zip: `imsmanifest.xml` and one
+/// `qti-assessment-item` per item; case analyses are left out, counted in
+/// `X-Skipped-Items`). Imports read such packages back.
+#[utoipa::path(get, path = "/api/banks/{id}/export-qti", tag = "bank", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/zip", body = String)),
+    security(("bearer" = [])))]
+async fn export_qti(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let bank = queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
+    let items = queries::active_items(&state.db, id)
+        .await?
+        .iter()
+        .map(|r| {
+            r.body()
+                .map(|b| (r.item_id, b))
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let (bytes, skipped) = tokio::task::spawn_blocking(move || qti::export(&items))
+        .await
+        .map_err(|e| anyhow::anyhow!("export task: {e}"))?
+        .map_err(|e| anyhow::anyhow!("qti: {e}"))?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "bank.export_qti",
+        "bank",
+        Some(&id.to_string()),
+        serde_json::json!({"skipped_case_analyses": skipped}),
+    )
+    .await?;
+    let name = format!(
+        "bank-{}-{}-{}-qti3.zip",
+        bank.occupation_code, bank.level, bank.kind
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-skipped-items"),
+                skipped.to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Largest picture the item editor may upload.
+const MAX_IMAGE_BYTES: usize = 5 << 20;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredImage {
+    /// `<sha256>.<ext>`.
+    pub name: String,
+    /// The stable address to keep in rich text (`item-image:<name>`).
+    pub src: String,
+    /// A short-lived link to show it now; rich text saved with it is stored with `src`.
+    pub url: String,
+}
+
+/// Store a picture for item rich text (PNG, JPEG, GIF or WebP, at most 5 MiB) as the raw
+/// body, in object storage under its content hash.
+#[utoipa::path(post, path = "/api/item-images", tag = "bank",
+    request_body(content = String, content_type = "application/octet-stream", description = "the picture"),
+    responses((status = 201, body = StoredImage), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+async fn upload_image(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<StoredImage>)> {
+    let (ext, content_type) = if body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        ("png", "image/png")
+    } else if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        ("jpg", "image/jpeg")
+    } else if body.starts_with(b"GIF8") {
+        ("gif", "image/gif")
+    } else if body.len() > 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
+        ("webp", "image/webp")
+    } else {
+        return Err(ApiError::invalid_code(
+            "body",
+            "not_an_image",
+            "图片须为 PNG、JPEG、GIF 或 WebP",
+            "The picture must be PNG, JPEG, GIF or WebP",
+        ));
+    };
+    if body.len() > MAX_IMAGE_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let name = {
+        use sha2::Digest;
+        format!("{}.{ext}", hex::encode(sha2::Sha256::digest(&body)))
+    };
+    let key = format!("{}{name}", images::PREFIX);
+    let opts = storage::PutOptions::new().content_type(content_type);
+    state
+        .files
+        .store
+        .put_bytes(&key, body, opts)
+        .await
+        .map_err(crate::files::storage_error)?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "item_image.upload",
+        "item_image",
+        Some(&name),
+        serde_json::json!({"content_type": content_type}),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StoredImage {
+            src: format!("{}:{name}", images::SCHEME),
+            url: state.files.link(&key).await?,
+            name,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

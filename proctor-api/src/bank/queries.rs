@@ -306,36 +306,72 @@ pub struct ImportRow {
     pub duplicate_count: i64,
     pub created_at: String,
     pub confirmed_at: Option<String>,
+    pub processed_rows: i64,
+    pub total_rows: i64,
 }
 
+/// A new import in state `parsing`, with nothing read yet.
 pub async fn insert_import(
     db: &Db,
     bank_id: i64,
     format: &str,
     sha: &str,
-    items: &str,
-    errors: &str,
+    empty_items: &str,
     by: i64,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO bank_import (bank_id, format, file_sha256, items, errors, status, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7) RETURNING bank_import_id",
+         VALUES ($1, $2, $3, $4, '[]', 'parsing', $5, $6) RETURNING bank_import_id",
     )
     .bind(bank_id)
     .bind(format)
     .bind(sha)
-    .bind(items)
-    .bind(errors)
+    .bind(empty_items)
     .bind(db::now())
     .bind(by)
     .fetch_one(&db.pool)
     .await
 }
 
+pub async fn import_progress(db: &Db, id: i64, done: i64, total: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bank_import SET processed_rows = $1, total_rows = $2 WHERE bank_import_id = $3 AND status = 'parsing'",
+    )
+    .bind(done)
+    .bind(total)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Stores what the parser found; `status` is `preview` or `failed`.
+pub async fn finish_import(
+    db: &Db,
+    id: i64,
+    status: &str,
+    items: &str,
+    errors: &str,
+    total: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bank_import SET status = $1, items = $2, errors = $3, processed_rows = $4, total_rows = $4 \
+         WHERE bank_import_id = $5 AND status = 'parsing'",
+    )
+    .bind(status)
+    .bind(items)
+    .bind(errors)
+    .bind(total)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 pub async fn import_by_id(db: &Db, id: i64) -> sqlx::Result<Option<ImportRow>> {
     sqlx::query_as(
         "SELECT bank_import_id, bank_id, format, file_sha256, items, errors, status, created_count, \
-         duplicate_count, created_at, confirmed_at FROM bank_import WHERE bank_import_id = $1",
+         duplicate_count, created_at, confirmed_at, processed_rows, total_rows FROM bank_import WHERE bank_import_id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -378,4 +414,77 @@ pub async fn confirm_import(
     .await?;
     tx.commit().await?;
     Ok(Some((created, dup)))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MappingRow {
+    pub import_mapping_id: i64,
+    pub source: String,
+    pub columns: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub updated_by: Option<i64>,
+}
+
+const MAPPING_COLS: &str = "import_mapping_id, source, columns, created_at, updated_at, updated_by";
+
+pub async fn list_mappings(db: &Db) -> sqlx::Result<Vec<MappingRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MAPPING_COLS} FROM import_mapping ORDER BY source"
+    ))
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn mapping_by_id(db: &Db, id: i64) -> sqlx::Result<Option<MappingRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MAPPING_COLS} FROM import_mapping WHERE import_mapping_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn mapping_by_source(db: &Db, source: &str) -> sqlx::Result<Option<MappingRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MAPPING_COLS} FROM import_mapping WHERE source = $1"
+    ))
+    .bind(source)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn insert_mapping(db: &Db, source: &str, columns: &str, by: i64) -> sqlx::Result<i64> {
+    let now = db::now();
+    sqlx::query_scalar(
+        "INSERT INTO import_mapping (source, columns, created_at, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $3, $4) RETURNING import_mapping_id",
+    )
+    .bind(source)
+    .bind(columns)
+    .bind(&now)
+    .bind(by)
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn update_mapping(
+    db: &Db,
+    id: i64,
+    source: &str,
+    columns: &str,
+    by: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE import_mapping SET source = $1, columns = $2, updated_at = $3, updated_by = $4 \
+         WHERE import_mapping_id = $5",
+    )
+    .bind(source)
+    .bind(columns)
+    .bind(db::now())
+    .bind(by)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }

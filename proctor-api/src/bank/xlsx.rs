@@ -10,7 +10,8 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::cells::{self, Field, RawQuestion};
-use super::import::{Parsed, ParsedItem, RowError};
+use super::images;
+use super::import::{Parsed, ParsedItem, Progress, RowError};
 use super::item::{ItemBody, ItemType, LETTERS, centi_text, plain_text};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,12 +119,17 @@ fn file_error(zh: &str, en: &str) -> Parsed {
             zh: zh.into(),
             en: en.into(),
         }],
-        rows: 0,
+        ..Parsed::default()
     }
 }
 
 /// Parses the first worksheet. Never fails: an unreadable file is one error at row 0.
 pub fn parse(bytes: &[u8], map: &ColumnMap) -> Parsed {
+    parse_with_progress(bytes, map, &Progress::default())
+}
+
+/// [`parse`], counting the rows below the header into `progress` as it goes.
+pub fn parse_with_progress(bytes: &[u8], map: &ColumnMap, progress: &Progress) -> Parsed {
     let mut wb: Xlsx<_> = match open_workbook_from_rs(Cursor::new(bytes)) {
         Ok(wb) => wb,
         Err(_) => {
@@ -160,6 +166,22 @@ pub fn parse(bytes: &[u8], map: &ColumnMap) -> Parsed {
             }
         }
     }
+    // Pictures anchored to a cell (drawings) or placed in it: a marker in the cell's text.
+    let (pictures, picture_files) = images::xlsx_pictures(bytes);
+    for ((r, c), markers) in pictures {
+        if r >= grid.len() {
+            continue;
+        }
+        if grid[r].len() <= c {
+            grid[r].resize(c + 1, String::new());
+        }
+        let cell = &mut grid[r][c];
+        if cell.starts_with('#') {
+            // An in-cell picture reads as an error value (#VALUE!).
+            cell.clear();
+        }
+        cell.push_str(&markers.concat());
+    }
     let Some(header_row) = grid.iter().take(10).position(|row| {
         let cols: Vec<_> = row.iter().filter_map(|c| mapped_col(c, map)).collect();
         cols.contains(&Col::Type) && cols.contains(&Col::Stem)
@@ -175,9 +197,8 @@ pub fn parse(bytes: &[u8], map: &ColumnMap) -> Parsed {
         .filter_map(|(i, name)| mapped_col(name, map).map(|c| (i, c, name.clone())))
         .collect();
     let mut out = Parsed {
-        items: Vec::new(),
-        errors: Vec::new(),
-        rows: 0,
+        pictures: picture_files,
+        ..Parsed::default()
     };
     if !columns.iter().any(|(_, c, _)| *c == Col::Answer) {
         out.errors.push(RowError {
@@ -228,7 +249,9 @@ pub fn parse(bytes: &[u8], map: &ColumnMap) -> Parsed {
             Err(errs) => push_errors(out, row, errs, &where_is),
         }
     };
+    progress.set_total(grid.len().saturating_sub(header_row + 1));
     for (r, row) in grid.iter().enumerate().skip(header_row + 1) {
+        progress.set_done(r - header_row);
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -59,6 +59,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(ticket::router())
         .merge(notify::router())
         .merge(live::router())
+        .merge(crate::media_node::router())
         .merge(bank::router())
         .merge(paper::router())
         .merge(crate::recording::router())

@@ -37,18 +37,13 @@ pub struct MediaGrant {
     pub room: String,
     /// The participant identity the token carries.
     pub identity: String,
-    /// Base path of the signalling endpoints (`POST {base}/whip`, `{base}/wall`, …).
+    /// Base of the signalling endpoints (`POST {base}/whip`, `{base}/wall`, …): `/media` for
+    /// the API's own SFU, an absolute URL for a separate media node.
     pub signal_base: String,
 }
 
-fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> ApiResult<MediaGrant> {
-    if state.media.is_none() {
-        return Err(ApiError::BadRequest {
-            code: "media_disabled",
-            zh: "本节点未启用音视频服务".into(),
-            en: "Live video is not enabled on this node".into(),
-        });
-    }
+async fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> ApiResult<MediaGrant> {
+    let signal_base = crate::media_node::placement::signal_base(state, &room).await?;
     let identity = format!("{}:{}", user.role.as_str(), user.account_id);
     let exp = chrono::Utc::now().timestamp() + state.settings.media.token_ttl_secs as i64;
     let claims = MediaClaims {
@@ -59,7 +54,7 @@ fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> Ap
         exp,
     };
     let token = media_server::token::sign(&claims, &state.signing_key);
-    Ok(MediaGrant { token, expires_at: exp, room, identity, signal_base: "/media".into() })
+    Ok(MediaGrant { token, expires_at: exp, room, identity, signal_base })
 }
 
 /// A token to publish one's camera into one's own camera-check room.
@@ -67,7 +62,7 @@ fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> Ap
     responses((status = 200, body = MediaGrant)), security(("bearer" = [])))]
 async fn publish_token(Candidate(user): Candidate, State(state): State<AppState>) -> ApiResult<Json<MediaGrant>> {
     let room = check_room(user.account_id);
-    Ok(Json(grant(&state, &user, room, MediaRole::Publish)?))
+    Ok(Json(grant(&state, &user, room, MediaRole::Publish).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -101,12 +96,14 @@ async fn watch_token(
         WatchKind::View => MediaRole::View,
         WatchKind::Wall => MediaRole::Wall,
     };
-    Ok(Json(grant(&state, &user, room.to_owned(), role)?))
+    Ok(Json(grant(&state, &user, room.to_owned(), role).await?))
 }
 
 /// Rooms with someone live in them, and who.
 #[utoipa::path(get, path = "/api/live/rooms", tag = "live",
     responses((status = 200, body = [LiveRoom])), security(("bearer" = [])))]
-async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> Json<Vec<LiveRoom>> {
-    Json(state.live.rooms())
+async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
+    let mut rooms = state.live.rooms();
+    rooms.extend(crate::media_node::remote_rooms(&state).await?);
+    Ok(Json(rooms))
 }

@@ -57,6 +57,17 @@ impl Message {
         }
     }
 
+    /// The plan's results are out (the plan moved to `published`).
+    pub fn score_published(registration_id: i64, plan_title: &str) -> Message {
+        Message {
+            registration_id,
+            kind: "score_published",
+            title_zh: "成绩已发布".into(),
+            title_en: "Your results are published".into(),
+            body: format!("{plan_title}：请登录平台查询成绩 / sign in to see your results"),
+        }
+    }
+
     pub fn review(registration_id: i64, approved: bool, reason: &str) -> Message {
         if approved {
             Message {

@@ -5,9 +5,10 @@
 //! was refused) a paper or its answer key.
 //!
 //! Access: staff and administrators see papers and answer keys at any time. Everyone else
-//! reaches a paper only through a usage, and only once its session has started; examiners may
-//! then also read the answer key. Until the exam-plan module owns sessions, a usage carries
-//! the session's start time itself.
+//! reaches a paper only through a usage, and only once its start time (`starts_at`, copied
+//! from the exam session when one is named) has passed; examiners may then also read the
+//! answer key. Candidates further need an approved registration seated in the usage's exam
+//! session: a usage without a session opens to no candidate.
 
 pub mod assemble;
 pub mod queries;
@@ -22,6 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit;
 use crate::auth::{AuthUser, Examiner, Role, Staff};
+use crate::bank::images;
 use crate::bank::item::{CandidateQuestion, ItemBody};
 use crate::bank::queries as bank_q;
 use crate::db;
@@ -469,10 +471,7 @@ async fn assemble_papers(
             serde_json::json!({"blueprint": req.cells, "form_group": group}),
         )
         .await?;
-        papers.push(
-            load_paper(&state.db, id).await?
-                .into(),
-        );
+        papers.push(load_paper(&state.db, id).await?.into());
     }
     Ok((
         StatusCode::CREATED,
@@ -501,7 +500,16 @@ pub struct PaperDetail {
     pub items: Vec<PaperEntry>,
 }
 
+/// The paper's questions in order, pictures as short-lived links.
 async fn entries(state: &AppState, paper_id: i64) -> ApiResult<Vec<PaperEntry>> {
+    let mut out = stored_entries(state, paper_id).await?;
+    for e in &mut out {
+        images::sign_body(&state.files, &mut e.body).await?;
+    }
+    Ok(out)
+}
+
+async fn stored_entries(state: &AppState, paper_id: i64) -> ApiResult<Vec<PaperEntry>> {
     queries::paper_items(&state.db, paper_id)
         .await?
         .into_iter()
@@ -594,10 +602,7 @@ async fn replace_items(
         serde_json::json!({"before": before, "after": items}),
     )
     .await?;
-    Ok(Json(
-        load_paper(&state.db, id).await?
-            .into(),
-    ))
+    Ok(Json(load_paper(&state.db, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -652,14 +657,11 @@ async fn change_state(
         serde_json::json!({"before": from.as_str(), "after": req.state.as_str()}),
     )
     .await?;
-    Ok(Json(
-        load_paper(&state.db, id).await?
-            .into(),
-    ))
+    Ok(Json(load_paper(&state.db, id).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Usage {
+pub struct PaperUsage {
     pub id: i64,
     pub paper_id: i64,
     pub session_name: String,
@@ -668,11 +670,13 @@ pub struct Usage {
     pub starts_at: String,
     pub created_at: String,
     pub created_by: Option<i64>,
+    /// The exam session whose seated candidates may open the paper.
+    pub exam_session_id: Option<i64>,
 }
 
-impl From<queries::UsageRow> for Usage {
+impl From<queries::UsageRow> for PaperUsage {
     fn from(r: queries::UsageRow) -> Self {
-        Usage {
+        PaperUsage {
             id: r.paper_usage_id,
             paper_id: r.paper_id,
             session_name: r.session_name,
@@ -680,6 +684,7 @@ impl From<queries::UsageRow> for Usage {
             starts_at: r.starts_at,
             created_at: r.created_at,
             created_by: r.created_by,
+            exam_session_id: r.exam_session_id,
         }
     }
 }
@@ -698,7 +703,7 @@ pub struct AccessEntry {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageLog {
-    pub usages: Vec<Usage>,
+    pub usages: Vec<PaperUsage>,
     pub accesses: Vec<AccessEntry>,
 }
 
@@ -714,7 +719,7 @@ async fn list_usages(
     let usages = queries::usages(&state.db, id)
         .await?
         .into_iter()
-        .map(Usage::from)
+        .map(PaperUsage::from)
         .collect();
     let accesses = queries::access_log(&state.db, id)
         .await?
@@ -739,19 +744,25 @@ pub struct CreateUsage {
     pub session_name: String,
     #[serde(default)]
     pub session_ref: Option<String>,
-    /// RFC 3339; nobody but staff sees the paper before it.
-    pub starts_at: String,
+    /// The exam session (场次) whose seated candidates may open the paper; without one no
+    /// candidate may.
+    #[serde(default)]
+    pub exam_session_id: Option<i64>,
+    /// RFC 3339; nobody but staff sees the paper before it. Defaults to the exam session's
+    /// start when a session is named.
+    #[serde(default)]
+    pub starts_at: Option<String>,
 }
 
 /// Assign a locked paper to an exam session; the paper becomes in use.
 #[utoipa::path(post, path = "/api/papers/{id}/usages", tag = "paper", params(("id" = i64, Path)), request_body = CreateUsage,
-    responses((status = 201, body = Usage), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = PaperUsage), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn create_usage(
     Staff(user): Staff,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(req): Json<CreateUsage>,
-) -> ApiResult<(StatusCode, Json<Usage>)> {
+) -> ApiResult<(StatusCode, Json<PaperUsage>)> {
     let row = load_paper(&state.db, id).await?;
     if req.session_name.trim().is_empty() || req.session_name.chars().count() > 200 {
         return Err(ApiError::invalid(
@@ -760,14 +771,36 @@ async fn create_usage(
             "Session name: 1–200 characters",
         ));
     }
-    let starts_at = chrono::DateTime::parse_from_rfc3339(req.starts_at.trim()).map_err(|_| {
-        ApiError::invalid(
-            "starts_at",
-            "开考时间须为 RFC 3339 格式，如 2026-12-05T09:00:00+08:00",
-            "starts_at must be RFC 3339, e.g. 2026-12-05T09:00:00+08:00",
-        )
-    })?;
-    let starts_at = db::to_text(starts_at.with_timezone(&chrono::Utc));
+    let session_start = match req.exam_session_id {
+        Some(sid) => Some(
+            queries::exam_session_start(&state.db, sid)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("exam_session_id", "考试场次不存在", "No such exam session")
+                })?,
+        ),
+        None => None,
+    };
+    let starts_at = match (req.starts_at.as_deref(), session_start) {
+        (Some(text), _) => {
+            let t = chrono::DateTime::parse_from_rfc3339(text.trim()).map_err(|_| {
+                ApiError::invalid(
+                    "starts_at",
+                    "开考时间须为 RFC 3339 格式，如 2026-12-05T09:00:00+08:00",
+                    "starts_at must be RFC 3339, e.g. 2026-12-05T09:00:00+08:00",
+                )
+            })?;
+            db::to_text(t.with_timezone(&chrono::Utc))
+        }
+        (None, Some(session)) => session,
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "starts_at",
+                "须填写开考时间或选择考试场次",
+                "Give starts_at or an exam session",
+            ));
+        }
+    };
     match row.state.as_str() {
         "locked" => {
             queries::set_state(&state.db, id, "locked", "in_use").await?;
@@ -783,14 +816,17 @@ async fn create_usage(
     }
     let uid = queries::insert_usage(
         &state.db,
-        id,
-        req.session_name.trim(),
-        req.session_ref.as_deref(),
-        &starts_at,
+        &queries::NewUsage {
+            paper_id: id,
+            name: req.session_name.trim(),
+            session_ref: req.session_ref.as_deref(),
+            exam_session_id: req.exam_session_id,
+            starts_at: &starts_at,
+        },
         user.account_id,
     )
     .await?;
-    audit::record(&state.db, Some(&user), "paper.use", "paper", Some(&id.to_string()), serde_json::json!({"usage_id": uid, "session_name": req.session_name.trim(), "starts_at": starts_at})).await?;
+    audit::record(&state.db, Some(&user), "paper.use", "paper", Some(&id.to_string()), serde_json::json!({"usage_id": uid, "session_name": req.session_name.trim(), "exam_session_id": req.exam_session_id, "starts_at": starts_at})).await?;
     let u = queries::usage_by_id(&state.db, uid)
         .await?
         .ok_or(ApiError::NotFound("usage"))?;
@@ -810,7 +846,14 @@ async fn gate(
     allowed_role: bool,
 ) -> ApiResult<()> {
     let started = db::now() >= usage.starts_at;
-    let granted = allowed_role && (is_staff(user.role) || started);
+    let seated = match (user.role, usage.exam_session_id) {
+        (Role::Candidate, Some(sid)) => {
+            queries::seated_in_session(&state.db, user.account_id, sid).await?
+        }
+        (Role::Candidate, None) => false,
+        _ => true,
+    };
+    let granted = allowed_role && (is_staff(user.role) || (started && seated));
     queries::log_access(
         &state.db,
         &queries::Access {
@@ -847,8 +890,9 @@ pub struct SessionPaper {
     pub questions: Vec<SessionQuestion>,
 }
 
-/// The paper of a session without answers: for anyone signed in once the session has started
-/// (staff at any time); 403 before. Every attempt is logged.
+/// The paper of a session without answers: staff at any time; once the session has started,
+/// candidates seated in its exam session and other signed-in roles; 403 otherwise. Every
+/// attempt is logged.
 #[utoipa::path(get, path = "/api/paper-usages/{id}/paper", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = SessionPaper), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn paper_for_session(
@@ -861,15 +905,16 @@ async fn paper_for_session(
         .ok_or(ApiError::NotFound("usage"))?;
     gate(&state, &user, &usage, "paper", true).await?;
     let paper = load_paper(&state.db, usage.paper_id).await?;
-    let questions = entries(&state, usage.paper_id)
-        .await?
-        .into_iter()
-        .map(|e| SessionQuestion {
+    let mut questions = Vec::new();
+    for e in stored_entries(&state, usage.paper_id).await? {
+        let mut question = e.body.for_candidate();
+        images::sign_question(&state.files, &mut question).await?;
+        questions.push(SessionQuestion {
             position: e.position,
             score_centi: e.score_centi,
-            question: e.body.for_candidate(),
-        })
-        .collect();
+            question,
+        });
+    }
     Ok(Json(SessionPaper {
         usage_id: usage.paper_usage_id,
         name: paper.name,
@@ -902,5 +947,7 @@ async fn answer_key_for_session(
 
 /// The paper with this id, or a 404 naming it.
 async fn load_paper(db: &crate::db::Db, id: i64) -> ApiResult<queries::PaperRow> {
-    queries::paper_by_id(db, id).await?.ok_or(ApiError::NotFound("paper"))
+    queries::paper_by_id(db, id)
+        .await?
+        .ok_or(ApiError::NotFound("paper"))
 }

@@ -178,33 +178,60 @@ pub struct UsageRow {
     pub starts_at: String,
     pub created_at: String,
     pub created_by: Option<i64>,
+    pub exam_session_id: Option<i64>,
 }
 
-pub async fn insert_usage(
-    db: &Db,
-    paper_id: i64,
-    name: &str,
-    session_ref: Option<&str>,
-    starts_at: &str,
-    by: i64,
-) -> sqlx::Result<i64> {
+pub struct NewUsage<'a> {
+    pub paper_id: i64,
+    pub name: &'a str,
+    pub session_ref: Option<&'a str>,
+    pub exam_session_id: Option<i64>,
+    pub starts_at: &'a str,
+}
+
+pub async fn insert_usage(db: &Db, u: &NewUsage<'_>, by: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO paper_usage (paper_id, session_name, session_ref, starts_at, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING paper_usage_id",
+        "INSERT INTO paper_usage (paper_id, session_name, session_ref, starts_at, created_at, created_by, exam_session_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING paper_usage_id",
     )
-    .bind(paper_id)
-    .bind(name)
-    .bind(session_ref)
-    .bind(starts_at)
+    .bind(u.paper_id)
+    .bind(u.name)
+    .bind(u.session_ref)
+    .bind(u.starts_at)
     .bind(db::now())
     .bind(by)
+    .bind(u.exam_session_id)
     .fetch_one(&db.pool)
     .await
 }
 
+/// The start time of an exam session, when it exists.
+pub async fn exam_session_start(db: &Db, exam_session_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT starts_at FROM exam_session WHERE exam_session_id = $1")
+        .bind(exam_session_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Whether the account holds an approved registration seated in the session.
+pub async fn seated_in_session(
+    db: &Db,
+    account_id: i64,
+    exam_session_id: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registration WHERE account_id = $1 AND exam_session_id = $2 AND status = 'approved'",
+    )
+    .bind(account_id)
+    .bind(exam_session_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn usage_by_id(db: &Db, id: i64) -> sqlx::Result<Option<UsageRow>> {
     sqlx::query_as(
-        "SELECT paper_usage_id, paper_id, session_name, session_ref, starts_at, created_at, created_by \
+        "SELECT paper_usage_id, paper_id, session_name, session_ref, starts_at, created_at, created_by, exam_session_id \
          FROM paper_usage WHERE paper_usage_id = $1",
     )
     .bind(id)
@@ -214,7 +241,7 @@ pub async fn usage_by_id(db: &Db, id: i64) -> sqlx::Result<Option<UsageRow>> {
 
 pub async fn usages(db: &Db, paper_id: i64) -> sqlx::Result<Vec<UsageRow>> {
     sqlx::query_as(
-        "SELECT paper_usage_id, paper_id, session_name, session_ref, starts_at, created_at, created_by \
+        "SELECT paper_usage_id, paper_id, session_name, session_ref, starts_at, created_at, created_by, exam_session_id \
          FROM paper_usage WHERE paper_id = $1 ORDER BY starts_at, paper_usage_id",
     )
     .bind(paper_id)

@@ -22,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_plans, create_plan))
         .routes(routes!(get_plan))
         .routes(routes!(transition))
+        .routes(routes!(moves))
+        .routes(routes!(set_realname_policy))
         .routes(routes!(add_session))
         .routes(routes!(public_plans))
         .routes(routes!(download_document))
@@ -438,6 +440,16 @@ async fn transition(
         serde_json::json!({"before": p.state, "after": req.to}),
     )
     .await?;
+    if req.to == "published" {
+        // Every approved candidate learns that the results are out (in-app and SMS).
+        for r in crate::registration::queries::for_plan(&state.db, id, Some("approved")).await? {
+            crate::notify::send(
+                &state,
+                crate::notify::Message::score_published(r.registration_id, &p.title),
+            )
+            .await?;
+        }
+    }
     Ok(Json(load(&state, id).await?))
 }
 
@@ -604,14 +616,13 @@ async fn upload_document(
             "Missing form field: file",
         )
     })?;
-    let stored =
-        match crate::registration::files::save_document(&state.settings.data_dir, &bytes).await? {
-            Ok(s) => s,
-            Err(crate::registration::files::Refusal::TooLarge) => {
-                return Err(ApiError::PayloadTooLarge);
-            }
-            Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
-        };
+    let stored = match crate::registration::files::save_document(&state, &bytes).await? {
+        Ok(s) => s,
+        Err(crate::registration::files::Refusal::TooLarge) => {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
+    };
     let doc = queries::insert_document(
         &state.db,
         id,
@@ -639,10 +650,10 @@ async fn upload_document(
     Ok((StatusCode::CREATED, Json(document_out(d))))
 }
 
-/// Download a published document.
+/// Download a published document: a redirect (303) to its short-lived signed link.
 #[utoipa::path(get, path = "/api/plans/{id}/documents/{doc}", tag = "plans",
     params(("id" = i64, Path), ("doc" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 303, description = "to the signed link"), (status = 404, body = crate::error::ErrorBody)))]
 async fn download_document(
     State(state): State<AppState>,
     Path((id, doc)): Path<(i64, i64)>,
@@ -653,6 +664,86 @@ async fn download_document(
         .into_iter()
         .find(|d| d.plan_document_id == doc)
         .ok_or(ApiError::NotFound("document"))?;
-    let bytes = crate::registration::files::load(&state.settings.data_dir, &d.stored_name).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, d.content_type)], bytes).into_response())
+    let (url, _) = crate::registration::files::link(&state, &d.stored_name).await?;
+    Ok(axum::response::Redirect::to(&url).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Move {
+    /// A state the plan can move to from where it is.
+    pub to: String,
+    /// Whether the caller's role may make this move.
+    pub allowed: bool,
+}
+
+/// The moves that exist from the plan's present state, and which the caller may make.
+#[utoipa::path(get, path = "/api/plans/{id}/moves", tag = "plans", params(("id" = i64, Path)),
+    responses((status = 200, body = [Move]), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+async fn moves(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Move>>> {
+    let p = queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    Ok(Json(
+        STATES
+            .iter()
+            .filter_map(|to| {
+                transition_rule(&p.state, to).map(|roles| Move {
+                    to: (*to).to_owned(),
+                    allowed: roles.contains(&user.role),
+                })
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RealnamePolicy {
+    /// `warn` (a mismatch or an unavailable check becomes a staff warning) or `block`.
+    pub realname_policy: String,
+}
+
+/// Change a plan's real-name policy (audited). It applies to registrations and approvals
+/// from now on; existing registrations keep their stored check results.
+#[utoipa::path(put, path = "/api/plans/{id}/realname-policy", tag = "plans", params(("id" = i64, Path)),
+    request_body = RealnamePolicy, responses((status = 200, body = Plan), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn set_realname_policy(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<RealnamePolicy>,
+) -> ApiResult<Json<Plan>> {
+    if !matches!(req.realname_policy.as_str(), "warn" | "block") {
+        return Err(ApiError::invalid(
+            "realname_policy",
+            "实名核验策略须为 warn 或 block",
+            "Real-name policy must be warn or block",
+        ));
+    }
+    let p = queries::plan(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    if matches!(p.state.as_str(), "published" | "archived") {
+        return Err(ApiError::conflict(
+            Some("realname_policy"),
+            "成绩已发布或已归档的计划不能修改实名核验策略",
+            "The real-name policy of a published or archived plan cannot change",
+        ));
+    }
+    queries::set_realname_policy(&state.db, id, &req.realname_policy).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.realname_policy",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"before": p.realname_policy, "after": req.realname_policy}),
+    )
+    .await?;
+    Ok(Json(load(&state, id).await?))
 }

@@ -224,3 +224,31 @@ pub async fn documents(db: &Db, plan: i64) -> sqlx::Result<Vec<DocumentRow>> {
     .fetch_all(&db.pool)
     .await
 }
+
+pub async fn set_realname_policy(db: &Db, id: i64, policy: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE exam_plan SET realname_policy = $1, updated_at = $2 WHERE exam_plan_id = $3",
+    )
+    .bind(policy)
+    .bind(db::now())
+    .bind(id)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
+}
+
+/// Sessions (of any plan) starting after `from` and at or before `to` (RFC 3339 UTC text,
+/// which sorts as time because every stored time has the same form).
+pub async fn sessions_starting_between(
+    db: &Db,
+    from: &str,
+    to: &str,
+) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as(&format!(
+        "{SESSION_SELECT} WHERE s.starts_at > $1 AND s.starts_at <= $2 ORDER BY s.starts_at, s.exam_session_id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -3,6 +3,7 @@
 
 pub mod html;
 pub mod registration;
+pub mod returning;
 
 use axum::extract::State;
 use axum::response::Html;
@@ -14,17 +15,26 @@ use crate::state::AppState;
 use html::{escape, layout};
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/", get(home)).merge(registration::router())
+    axum::Router::new()
+        .route("/", get(home))
+        .merge(registration::router())
 }
 
 async fn home(State(state): State<AppState>) -> ApiResult<Html<String>> {
     let p = org::queries::get(&state.db).await?.fields;
-    let name = if p.name.is_empty() { "职业技能等级认定考务服务平台".to_owned() } else { p.name.clone() };
+    let name = if p.name.is_empty() {
+        "职业技能等级认定考务服务平台".to_owned()
+    } else {
+        p.name.clone()
+    };
     let row = |zh: &str, en: &str, v: &str| {
         if v.is_empty() {
             String::new()
         } else {
-            format!("<tr><th>{zh}<br><small>{en}</small></th><td>{}</td></tr>", escape(v))
+            format!(
+                "<tr><th>{zh}<br><small>{en}</small></th><td>{}</td></tr>",
+                escape(v)
+            )
         }
     };
     let website = if p.website.is_empty() {

@@ -25,10 +25,11 @@ pub fn router() -> axum::Router<AppState> {
             )),
         )
         .route("/register/{id}/done", get(done_page))
+        .merge(super::returning::router())
         .route("/notice/{id}", get(notice))
 }
 
-async fn org_name(state: &AppState) -> ApiResult<String> {
+pub(super) async fn org_name(state: &AppState) -> ApiResult<String> {
     let n = crate::org::queries::get(&state.db).await?.fields.name;
     Ok(if n.is_empty() {
         "职业技能等级认定考务服务平台".to_owned()
@@ -58,12 +59,12 @@ async fn open_plans(State(state): State<AppState>) -> ApiResult<Html<String>> {
 }
 
 #[derive(Default)]
-struct Entered {
-    form: Vec<(String, String)>,
+pub(super) struct Entered {
+    pub(super) form: Vec<(String, String)>,
 }
 
 impl Entered {
-    fn get(&self, k: &str) -> &str {
+    pub(super) fn get(&self, k: &str) -> &str {
         self.form
             .iter()
             .find(|(n, _)| n == k)
@@ -98,11 +99,15 @@ fn select(name: &str, zh: &str, en: &str, options: &[(&str, &str)], e: &Entered)
     )
 }
 
-async fn render_form(
+/// The registration form; with a `grant` (a signed-in returning candidate, see
+/// `returning.rs`) it posts to the returning route, asks for no password and takes the
+/// earlier photo and materials unless new ones are chosen.
+pub(super) async fn render_form(
     state: &AppState,
     id: i64,
     e: &Entered,
     error: Option<&ApiError>,
+    grant: Option<&str>,
 ) -> ApiResult<String> {
     let p = plan::queries::plan(&state.db, id)
         .await?
@@ -146,16 +151,35 @@ async fn render_form(
                 "<label for=\"file-{k}\">{zh}{req} <small>{k}</small></label><input id=\"file-{k}\" name=\"{k}\" type=\"file\" accept=\"{acc}\">",
                 k = k.as_str(),
                 zh = k.zh(),
-                req = if *k == Kind::Photo { "（必传）" } else { "" },
+                req = if grant.is_some() { "（不选则沿用上次）" } else if *k == Kind::Photo { "（必传）" } else { "" },
                 acc = if *k == Kind::Photo { "image/jpeg,image/png" } else { "image/jpeg,image/png,application/pdf" },
             )
         })
         .collect();
+    let (action, account_note, password) = match grant {
+        Some(g) => (
+            format!("/register/{id}/returning"),
+            "<p id=\"returning-note\">已按您上次报名的信息填写，可修改后提交。 <small>Filled in from your last registration; change anything before submitting.</small></p>".to_owned(),
+            format!("<input type=\"hidden\" name=\"grant\" value=\"{}\">", escape(g)),
+        ),
+        None => (
+            format!("/register/{id}"),
+            format!("<p id=\"returning-link\"><a href=\"/register/{id}/returning\">已有账号？登录后报名，自动填写个人信息</a> <small>Registered before? Sign in and your details are filled in.</small></p>"),
+            field(
+                "password",
+                "设置登录密码（至少 10 位，含字母和数字）",
+                "Password (10+ letters and digits)",
+                "password",
+                e,
+                "required",
+            ),
+        ),
+    };
     let body = format!(
         "<section class=\"card\"><h1>{title}</h1><p>{occ_code} {occ}（{lz} / {le}）</p>\
          <p><small>报名时间 Registration: {opens} – {closes}</small></p>\
          <p><small>{org_name} {org_phone}</small></p></section>{docs}{err}\
-         <form class=\"card\" method=\"post\" action=\"/register/{id}\" enctype=\"multipart/form-data\">\
+         <form class=\"card\" method=\"post\" action=\"{action}\" enctype=\"multipart/form-data\">{account_note}\
          {name}{gender}{id_type}{id_number}{birth}{phone}{edu}{unit}{years}\
          <input type=\"hidden\" name=\"declared_level\" value=\"{level}\">{password}\
          <h2>材料上传 <small>Photo and materials (JPEG/PNG/PDF, ≤ 10 MB)</small></h2>{files}\
@@ -229,14 +253,6 @@ async fn render_form(
             e,
             "required min=\"0\" max=\"60\""
         ),
-        password = field(
-            "password",
-            "设置登录密码（至少 10 位，含字母和数字）",
-            "Password (10+ letters and digits)",
-            "password",
-            e,
-            "required"
-        ),
         consent = escape(CONSENT_TEXT),
     );
     Ok(layout(&org_name(state).await?, &body))
@@ -244,7 +260,7 @@ async fn render_form(
 
 async fn form_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Html<String>> {
     Ok(Html(
-        render_form(&state, id, &Entered::default(), None).await?,
+        render_form(&state, id, &Entered::default(), None, None).await?,
     ))
 }
 
@@ -287,24 +303,7 @@ async fn submit(
                 "Upload a portrait photo",
             ));
         }
-        let num = |k: &str| {
-            e.get(k)
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::invalid(k, "须为整数", "Must be a whole number"))
-        };
-        let form = RegistrationForm {
-            name: e.get("name").to_owned(),
-            gender: e.get("gender").to_owned(),
-            id_type: e.get("id_type").to_owned(),
-            id_number: e.get("id_number").to_owned(),
-            birth_date: e.get("birth_date").to_owned(),
-            phone: e.get("phone").to_owned(),
-            education: e.get("education").to_owned(),
-            work_unit: e.get("work_unit").to_owned(),
-            years_in_occupation: num("years_in_occupation")?,
-            declared_level: num("declared_level")?,
-        };
+        let form = form_of(&e)?;
         let done = service::register(
             &state,
             id,
@@ -329,14 +328,39 @@ async fn submit(
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/register/{id}/done")).into_response()),
         Err(err) if err.status().is_client_error() && !matches!(err, ApiError::NotFound(_)) => {
-            let page = render_form(&state, id, &e, Some(&err)).await?;
+            let page = render_form(&state, id, &e, Some(&err), None).await?;
             Ok((err.status(), Html(page)).into_response())
         }
         Err(err) => Err(err),
     }
 }
 
-async fn done_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Html<String>> {
+/// The typed form out of the posted fields.
+pub(super) fn form_of(e: &Entered) -> ApiResult<RegistrationForm> {
+    let num = |k: &str| {
+        e.get(k)
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid(k, "须为整数", "Must be a whole number"))
+    };
+    Ok(RegistrationForm {
+        name: e.get("name").to_owned(),
+        gender: e.get("gender").to_owned(),
+        id_type: e.get("id_type").to_owned(),
+        id_number: e.get("id_number").to_owned(),
+        birth_date: e.get("birth_date").to_owned(),
+        phone: e.get("phone").to_owned(),
+        education: e.get("education").to_owned(),
+        work_unit: e.get("work_unit").to_owned(),
+        years_in_occupation: num("years_in_occupation")?,
+        declared_level: num("declared_level")?,
+    })
+}
+
+pub(super) async fn done_page(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Html<String>> {
     let p = plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;

@@ -1,15 +1,18 @@
-//! Uploaded photos and materials. The one boundary to storage: [`save`] and [`load`] write
-//! and read sealed (AES-GCM, the PII vault's key) blobs under `data_dir/uploads/`, atomically
-//! (temporary file, then rename), so the platform can later switch these two functions to
-//! the `storage` crate without touching callers. Types are decided by magic bytes, never by
-//! the client's claim.
+//! Uploaded photos and materials, and plan documents. Types are decided by magic bytes,
+//! never by the client's claim. Everything lands in object storage through the `files`
+//! module (local disk or S3): candidates' photos and ID scans are sealed with the PII vault
+//! (AES-GCM) before they leave this process, so the object store only ever holds ciphertext;
+//! plan documents are public and stored as they are. Nothing is served by a permanent URL:
+//! [`link`] mints a short-lived signed link, and sealed objects are opened only by the
+//! `/api/sealed/...` route, which checks that link's signature.
 
-use std::path::Path;
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
+use storage::{PutOptions, RetentionClass, UrlSigner};
 
 use crate::identity::vault::Vault;
-
+use crate::state::AppState;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +113,8 @@ impl Refusal {
 /// What was kept.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// The object key (`registration/….bin`, `document/….bin`); rows from before object
+    /// storage hold a bare file name under `data_dir/uploads/`.
     pub stored_name: String,
     pub content_type: &'static str,
     pub size: usize,
@@ -171,64 +176,167 @@ pub fn photo_warnings(img: &image::DynamicImage) -> Vec<String> {
     out
 }
 
-/// Seals and stores `bytes` under `data_dir/uploads/`.
+/// Where sealed objects live, and the metadata name that keeps their real type.
+const SEALED_PREFIX: &str = "registration/";
+const DOCUMENT_PREFIX: &str = "document/";
+const PLAIN_TYPE: &str = "plain-type";
+/// Base path of the route that opens sealed objects behind a signed link.
+pub const SEALED_ROUTE: &str = "/api/sealed";
+
+/// Seals a candidate's upload and puts it into object storage.
 pub async fn save(
-    data_dir: &Path,
+    state: &AppState,
     kind: Kind,
     bytes: &[u8],
 ) -> Result<Result<Stored, Refusal>, anyhow::Error> {
-    match inspect(kind, bytes) {
-        Ok((content_type, warnings)) => {
-            store(data_dir, bytes, content_type, warnings).await.map(Ok)
-        }
-        Err(r) => Ok(Err(r)),
-    }
-}
-
-/// A plan document (notice, schedule, rules): JPEG, PNG or PDF, at most 10 MB.
-pub async fn save_document(
-    data_dir: &Path,
-    bytes: &[u8],
-) -> Result<Result<Stored, Refusal>, anyhow::Error> {
-    match inspect(Kind::Experience, bytes) {
-        Ok((content_type, _)) => store(data_dir, bytes, content_type, Vec::new())
-            .await
-            .map(Ok),
-        Err(r) => Ok(Err(r)),
-    }
-}
-
-async fn store(
-    data_dir: &Path,
-    bytes: &[u8],
-    content_type: &'static str,
-    warnings: Vec<String>,
-) -> anyhow::Result<Stored> {
+    let (content_type, warnings) = match inspect(kind, bytes) {
+        Ok(v) => v,
+        Err(r) => return Ok(Err(r)),
+    };
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let vault = Vault::for_data_dir(data_dir)?;
-    let sealed = vault.seal_bytes(bytes)?;
-    let stored_name = format!("{}.bin", uuid::Uuid::now_v7());
-    let dir = data_dir.join("uploads");
-    tokio::fs::create_dir_all(&dir).await?;
-    let tmp = dir.join(format!(".{stored_name}.tmp"));
-    tokio::fs::write(&tmp, &sealed).await?;
-    tokio::fs::rename(&tmp, dir.join(&stored_name)).await?;
-    Ok(Stored {
-        stored_name,
+    let sealed = vault(state)?.seal_bytes(bytes)?;
+    let key = format!("{SEALED_PREFIX}{}.bin", uuid::Uuid::now_v7());
+    // Photos and ID scans are identity evidence: kept five years like other exam evidence.
+    let opts = PutOptions::new()
+        .content_type("application/octet-stream")
+        .meta(PLAIN_TYPE, content_type)
+        .class(RetentionClass::Evidence);
+    put(state, &key, sealed, opts).await?;
+    Ok(Ok(Stored {
+        stored_name: key,
         content_type,
         size: bytes.len(),
         sha256,
         warnings,
-    })
+    }))
 }
 
-/// The plain bytes of a stored file.
-pub async fn load(data_dir: &Path, stored_name: &str) -> anyhow::Result<Vec<u8>> {
-    if stored_name.contains(['/', '\\']) || stored_name.starts_with('.') {
+/// A plan document (notice, schedule, rules): JPEG, PNG or PDF, at most 10 MB; public, so
+/// stored as it is.
+pub async fn save_document(
+    state: &AppState,
+    bytes: &[u8],
+) -> Result<Result<Stored, Refusal>, anyhow::Error> {
+    let content_type = match inspect(Kind::Experience, bytes) {
+        Ok((ct, _)) => ct,
+        Err(r) => return Ok(Err(r)),
+    };
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let key = format!("{DOCUMENT_PREFIX}{}.bin", uuid::Uuid::now_v7());
+    let opts = PutOptions::new()
+        .content_type(content_type)
+        .sha256(sha256.clone());
+    put(state, &key, bytes.to_vec(), opts).await?;
+    Ok(Ok(Stored {
+        stored_name: key,
+        content_type,
+        size: bytes.len(),
+        sha256,
+        warnings: Vec::new(),
+    }))
+}
+
+async fn put(state: &AppState, key: &str, data: Vec<u8>, opts: PutOptions) -> anyhow::Result<()> {
+    state
+        .files
+        .store
+        .put_bytes(key, data.into(), opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("storing {key}: {e}"))?;
+    Ok(())
+}
+
+fn vault(state: &AppState) -> anyhow::Result<std::sync::Arc<Vault>> {
+    Vault::for_data_dir(&state.settings.data_dir)
+}
+
+/// The plain bytes of a stored upload (opened here when sealed).
+pub async fn load(state: &AppState, stored_name: &str) -> anyhow::Result<Vec<u8>> {
+    if !stored_name.contains('/') {
+        return load_legacy(&state.settings.data_dir, stored_name).await;
+    }
+    let obj = state
+        .files
+        .store
+        .get(stored_name, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {stored_name}: {e}"))?;
+    let sealed = obj.meta.metadata.contains_key(PLAIN_TYPE);
+    let bytes = obj
+        .bytes()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {stored_name}: {e}"))?;
+    if sealed {
+        vault(state)?.open_bytes(&bytes)
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
+/// Files sealed under `data_dir/uploads/` before uploads moved to object storage.
+async fn load_legacy(data_dir: &std::path::Path, stored_name: &str) -> anyhow::Result<Vec<u8>> {
+    if stored_name.contains('\\') || stored_name.starts_with('.') || stored_name.is_empty() {
         anyhow::bail!("bad stored name");
     }
     let sealed = tokio::fs::read(data_dir.join("uploads").join(stored_name)).await?;
     Vault::for_data_dir(data_dir)?.open_bytes(&sealed)
+}
+
+/// Signs the links of [`SEALED_ROUTE`]; its own key, derived from the installation's, so a
+/// `/files` link can never open a sealed object nor the other way round.
+pub fn sealed_signer(state: &AppState) -> anyhow::Result<UrlSigner> {
+    Ok(UrlSigner::new(
+        format!("sealed:{}", hex::encode(state.signing_key.as_slice())),
+        SEALED_ROUTE,
+    )?)
+}
+
+/// A short-lived link to a stored upload or document, and when it expires (RFC 3339).
+pub async fn link(
+    state: &AppState,
+    stored_name: &str,
+) -> crate::error::ApiResult<(String, String)> {
+    let ttl = state.files.link_ttl;
+    let expires = SystemTime::now() + ttl;
+    let expires_text = crate::db::to_text(chrono::DateTime::<chrono::Utc>::from(expires));
+    if stored_name.starts_with(DOCUMENT_PREFIX) {
+        return Ok((state.files.link(stored_name).await?, expires_text));
+    }
+    // Sealed objects, and the old local files (the same route opens both).
+    let signer = sealed_signer(state)?;
+    Ok((signer.sign_get(stored_name, expires), expires_text))
+}
+
+/// Opens what a signed sealed link points at: the plain bytes and their type.
+pub async fn open_signed(
+    state: &AppState,
+    key: &str,
+    query: &str,
+) -> crate::error::ApiResult<(Vec<u8>, String)> {
+    sealed_signer(state)?
+        .verify_get(key, query)
+        .map_err(crate::files::storage_error)?;
+    if !key.contains('/') {
+        let bytes = load_legacy(&state.settings.data_dir, key).await?;
+        let ct = sniff(&bytes)
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        return Ok((bytes, ct));
+    }
+    let obj = state
+        .files
+        .store
+        .get(key, None)
+        .await
+        .map_err(crate::files::storage_error)?;
+    let ct = obj
+        .meta
+        .metadata
+        .get(PLAIN_TYPE)
+        .cloned()
+        .ok_or(crate::error::ApiError::NotFound("object"))?;
+    let bytes = obj.bytes().await.map_err(crate::files::storage_error)?;
+    Ok((vault(state)?.open_bytes(&bytes)?, ct))
 }
 
 #[cfg(test)]
@@ -287,16 +395,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn stored_files_are_sealed_and_come_back() {
+    async fn files_sealed_before_object_storage_still_open() {
         let dir = tempfile::tempdir().unwrap();
         let pdf = b"%PDF-1.4 secret diploma".to_vec();
-        let s = save(dir.path(), Kind::Diploma, &pdf)
-            .await
+        let sealed = Vault::for_data_dir(dir.path())
             .unwrap()
+            .seal_bytes(&pdf)
             .unwrap();
-        let raw = std::fs::read(dir.path().join("uploads").join(&s.stored_name)).unwrap();
-        assert!(!raw.windows(6).any(|w| w == b"secret"));
-        assert_eq!(load(dir.path(), &s.stored_name).await.unwrap(), pdf);
-        assert!(load(dir.path(), "../x").await.is_err());
+        std::fs::create_dir_all(dir.path().join("uploads")).unwrap();
+        std::fs::write(dir.path().join("uploads/old.bin"), &sealed).unwrap();
+        assert_eq!(load_legacy(dir.path(), "old.bin").await.unwrap(), pdf);
+        assert!(load_legacy(dir.path(), ".hidden").await.is_err());
     }
 }

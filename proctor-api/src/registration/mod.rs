@@ -28,12 +28,14 @@ use service::RegistrationForm;
 pub fn router() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(upload_file, download_file))
+        .routes(routes!(file_link))
         // Only the upload route takes large bodies; the JSON routes keep the global limit.
         .layer(DefaultBodyLimit::max(files::MAX_BYTES + 64 * 1024));
     OpenApiRouter::new()
         .routes(routes!(create_registration))
         .routes(routes!(consent_text))
-        .routes(routes!(my_registrations))
+        .routes(routes!(my_registrations, register_again))
+        .routes(routes!(my_profile))
         .routes(routes!(plan_registrations))
         .routes(routes!(get_registration, resubmit))
         .routes(routes!(history))
@@ -41,6 +43,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(recheck_realname))
         .routes(routes!(candidate_record))
         .merge(uploads)
+        // Not an API route: a signed link is its own authorization (like `/files`).
+        .route(
+            &format!("{}/{{*key}}", files::SEALED_ROUTE),
+            axum::routing::get(open_sealed),
+        )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -482,7 +489,7 @@ pub async fn store_upload(
     kind: files::Kind,
     bytes: &[u8],
 ) -> ApiResult<FileInfo> {
-    let s = match files::save(&state.settings.data_dir, kind, bytes).await? {
+    let s = match files::save(state, kind, bytes).await? {
         Ok(s) => s,
         Err(files::Refusal::TooLarge) => return Err(ApiError::PayloadTooLarge),
         Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
@@ -568,18 +575,22 @@ async fn upload_file(
     ))
 }
 
-/// The current file of a kind (own registration, or staff — a staff read is audited).
-#[utoipa::path(get, path = "/api/registrations/{id}/files/{kind}", tag = "registration",
-    params(("id" = i64, Path), ("kind" = String, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-async fn download_file(
-    who: SelfOrStaff,
-    State(state): State<AppState>,
-    Path((id, kind)): Path<(i64, String)>,
-) -> ApiResult<Response> {
-    let reg = visible(&state, &who, id).await?;
-    let kind = parse_kind(&kind)?;
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileLink {
+    /// A short-lived signed link; it opens without a session until `expires_at`.
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// The current file of `kind` and a signed link to it; a staff request is audited.
+async fn current_file_link(
+    state: &AppState,
+    who: &SelfOrStaff,
+    id: i64,
+    kind: &str,
+) -> ApiResult<FileLink> {
+    let reg = visible(state, who, id).await?;
+    let kind = parse_kind(kind)?;
     let f = queries::current_files(&state.db, reg.registration_id)
         .await?
         .into_iter()
@@ -596,15 +607,112 @@ async fn download_file(
         )
         .await?;
     }
-    let bytes = files::load(&state.settings.data_dir, &f.stored_name).await?;
+    let (url, expires_at) = files::link(state, &f.stored_name).await?;
+    Ok(FileLink { url, expires_at })
+}
+
+/// A short-lived signed link to the current file of a kind (own registration, or staff —
+/// a staff request is audited).
+#[utoipa::path(get, path = "/api/registrations/{id}/files/{kind}/link", tag = "registration",
+    params(("id" = i64, Path), ("kind" = String, Path)),
+    responses((status = 200, body = FileLink), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn file_link(
+    who: SelfOrStaff,
+    State(state): State<AppState>,
+    Path((id, kind)): Path<(i64, String)>,
+) -> ApiResult<Json<FileLink>> {
+    Ok(Json(current_file_link(&state, &who, id, &kind).await?))
+}
+
+/// The current file of a kind: a redirect (303) to its short-lived signed link.
+#[utoipa::path(get, path = "/api/registrations/{id}/files/{kind}", tag = "registration",
+    params(("id" = i64, Path), ("kind" = String, Path)),
+    responses((status = 303, description = "to the signed link"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn download_file(
+    who: SelfOrStaff,
+    State(state): State<AppState>,
+    Path((id, kind)): Path<(i64, String)>,
+) -> ApiResult<Response> {
+    let link = current_file_link(&state, &who, id, &kind).await?;
+    Ok(axum::response::Redirect::to(&link.url).into_response())
+}
+
+/// Opens a sealed object behind a signed link (`files::link`): checks the signature and
+/// its expiry, decrypts, and serves it uncached.
+async fn open_sealed(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> ApiResult<Response> {
+    let (bytes, ct) = files::open_signed(&state, &key, query.as_deref().unwrap_or("")).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, f.content_type),
+            (header::CONTENT_TYPE, ct),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnotherRegistration {
+    pub plan_id: i64,
+    pub form: RegistrationForm,
+    /// The candidate agreed to the text of `GET /api/registration/consent`.
+    pub consent: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationProfile {
+    /// The registration the data comes from.
+    pub registration_id: i64,
+    pub form: RegistrationForm,
+}
+
+/// The personal data of the caller's newest registration, to prefill the next one.
+#[utoipa::path(get, path = "/api/me/registration-profile", tag = "registration",
+    responses((status = 200, body = RegistrationProfile), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn my_profile(
+    who: crate::auth::Candidate,
+    State(state): State<AppState>,
+) -> ApiResult<Json<RegistrationProfile>> {
+    let (registration_id, form) = service::profile(&state, who.0.account_id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
+    Ok(Json(RegistrationProfile {
+        registration_id,
+        form,
+    }))
+}
+
+/// Register the signed-in candidate for another plan; the photo and materials of the
+/// newest earlier registration are carried over.
+#[utoipa::path(post, path = "/api/me/registrations", tag = "registration", request_body = AnotherRegistration,
+    responses((status = 201, body = Registration), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn register_again(
+    who: crate::auth::Candidate,
+    State(state): State<AppState>,
+    Json(req): Json<AnotherRegistration>,
+) -> ApiResult<(StatusCode, Json<Registration>)> {
+    let id = service::register_again(
+        &state,
+        who.0.account_id,
+        Some(&who.0),
+        req.plan_id,
+        req.form,
+        req.consent,
+    )
+    .await?;
+    let r = queries::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
+    Ok((StatusCode::CREATED, Json(view(&state, r, true).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

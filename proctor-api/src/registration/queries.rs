@@ -359,3 +359,20 @@ pub async fn record(db: &Db, id_hash: &str) -> sqlx::Result<Vec<RecordRow>> {
     .fetch_all(&db.pool)
     .await
 }
+
+/// Carries the current photo and materials of one registration over to another of the same
+/// person (a second plan): the rows point at the same stored objects.
+pub async fn copy_current_files(db: &Db, from: i64, to: i64) -> sqlx::Result<u64> {
+    sqlx::query(
+        "INSERT INTO registration_file (registration_id, kind, stored_name, content_type, size_bytes, sha256, warnings, uploaded_at) \
+         SELECT $2, f.kind, f.stored_name, f.content_type, f.size_bytes, f.sha256, f.warnings, $3 \
+         FROM registration_file f WHERE f.registration_id = $1 AND f.registration_file_id = \
+         (SELECT MAX(g.registration_file_id) FROM registration_file g WHERE g.registration_id = f.registration_id AND g.kind = f.kind)",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(db::now())
+    .execute(&db.pool)
+    .await
+    .map(|r| r.rows_affected())
+}

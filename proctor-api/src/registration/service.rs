@@ -416,3 +416,111 @@ pub async fn resubmit(
     .await?;
     Ok(())
 }
+
+/// The personal data of a candidate's newest registration, in clear: what a second
+/// registration starts from (the candidate may still change any of it).
+pub async fn profile(
+    state: &AppState,
+    account_id: i64,
+) -> ApiResult<Option<(i64, RegistrationForm)>> {
+    let Some(r) = queries::for_account(&state.db, account_id)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let v = Vault::for_data_dir(&state.settings.data_dir)?;
+    Ok(Some((
+        r.registration_id,
+        RegistrationForm {
+            name: r.name,
+            gender: r.gender,
+            id_type: r.id_type,
+            id_number: v.open(&r.id_number_enc)?,
+            birth_date: r.birth_date,
+            phone: v.open(&r.phone_enc)?,
+            education: r.education,
+            work_unit: r.work_unit,
+            years_in_occupation: r.years_in_occupation,
+            declared_level: r.declared_level,
+        },
+    )))
+}
+
+/// A signed-in candidate registers for another plan: the same checks as a first
+/// registration, on the same account (the account's sign-in name stays as it is). The
+/// current photo and materials of the newest earlier registration come along, so the
+/// candidate only replaces what changed.
+pub async fn register_again(
+    state: &AppState,
+    account_id: i64,
+    actor: Option<&AuthUser>,
+    plan_id: i64,
+    mut form: RegistrationForm,
+    consent: bool,
+) -> ApiResult<i64> {
+    let plan = crate::plan::queries::plan(&state.db, plan_id)
+        .await?
+        .ok_or(ApiError::NotFound("plan"))?;
+    check_window(&plan)?;
+    form.normalize();
+    let mut warnings = form.validate(&plan, chrono::Utc::now().date_naive())?;
+    if !consent {
+        return Err(ApiError::invalid_code(
+            "consent",
+            "consent_required",
+            "须阅读并同意个人信息处理说明",
+            "You must agree to the personal-information notice",
+        ));
+    }
+    let sealed = seal(state, &form)?;
+    if queries::exists_for_person(&state.db, plan_id, &sealed.id_hash, 0).await? {
+        return Err(ApiError::conflict(
+            Some("id_number"),
+            "该证件号已报名本计划",
+            "This ID number is already registered for this plan",
+        ));
+    }
+    let previous = queries::for_account(&state.db, account_id)
+        .await?
+        .into_iter()
+        .next();
+    let verdict = realname(
+        state,
+        &plan,
+        &form.name,
+        &form.id_type,
+        &form.id_number,
+        &mut warnings,
+    )
+    .await?;
+    let w = serde_json::to_string(&warnings).map_err(anyhow::Error::from)?;
+    let id = queries::insert(
+        &state.db,
+        plan_id,
+        account_id,
+        &fields(&form, &sealed, verdict, &w),
+        CONSENT_TEXT,
+    )
+    .await?;
+    let copied = match &previous {
+        Some(p) => queries::copy_current_files(&state.db, p.registration_id, id).await?,
+        None => 0,
+    };
+    let mut snap = snapshot(&form, &sealed, verdict, &warnings);
+    snap["files_from_registration"] =
+        serde_json::json!(previous.as_ref().map(|p| p.registration_id));
+    queries::add_event(&state.db, id, Some(account_id), "submit", &snap).await?;
+    audit::record(
+        &state.db,
+        actor,
+        "registration.submit",
+        "registration",
+        Some(&id.to_string()),
+        serde_json::json!({"account": account_id, "plan": plan_id, "realname": verdict.as_str(),
+            "consent_at": crate::db::now(), "files_copied": copied}),
+    )
+    .await?;
+    Ok(id)
+}

@@ -184,7 +184,7 @@ async fn add_page(
         .into_iter()
         .find(|f| f.kind == "photo");
     if let Some(f) = photo {
-        let bytes = files::load(&state.settings.data_dir, &f.stored_name).await?;
+        let bytes = files::load(state, &f.stored_name).await?;
         if let Some(j) = photo_jpeg(&bytes) {
             let index = doc.add_jpeg(j);
             ops.push(Op::Image {

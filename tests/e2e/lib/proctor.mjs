@@ -23,7 +23,8 @@ export function proctorBinary() {
 const STARTUP_TIMEOUT_MS = 60_000
 
 /**
- * @param {{ adminPassword?: string, env?: Record<string, string> }} [options]
+ * `command: 'media'` starts a separate media node instead (it reports `PROCTOR_MEDIA_LISTENING`).
+ * @param {{ adminPassword?: string, env?: Record<string, string>, command?: 'serve' | 'media' }} [options]
  * @returns {Promise<{ url: string, adminPassword: string, dataDir: string, output: () => string, stop: () => Promise<void> }>}
  */
 export async function startProctor(options = {}) {
@@ -53,7 +54,9 @@ export async function startProctor(options = {}) {
     ...options.env,
   })
 
-  const child = spawn(bin, ['serve'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const command = options.command ?? 'serve'
+  const ready = command === 'media' ? /^PROCTOR_MEDIA_LISTENING\s+(\S+)/ : /^PROCTOR_LISTENING\s+(\S+)/
+  const child = spawn(bin, [command], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   const keep = (chunk) => {
     log += chunk
@@ -68,7 +71,7 @@ export async function startProctor(options = {}) {
     const lines = createInterface({ input: child.stdout })
     lines.on('line', (line) => {
       keep(line + '\n')
-      const m = /^PROCTOR_LISTENING\s+(\S+)/.exec(line)
+      const m = ready.exec(line)
       if (m) {
         clearTimeout(timer)
         res(m[1].replace(/\/$/, ''))
@@ -98,7 +101,16 @@ export async function startProctor(options = {}) {
     await rm(dataDir, { recursive: true, force: true })
   }
 
-  return { url, adminPassword, dataDir, output: () => log, stop }
+  /** Ends the process without warning (SIGKILL), as a crash would. */
+  async function kill() {
+    if (!exited) {
+      child.kill('SIGKILL')
+      await exitedPromise
+    }
+    await rm(dataDir, { recursive: true, force: true })
+  }
+
+  return { url, adminPassword, dataDir, output: () => log, stop, kill }
 }
 
 /** Calls the JSON API the way the web app does; returns { status, body }. */

@@ -196,3 +196,10 @@ export async function startCoturn(secret) {
     },
   }
 }
+
+/** Frames decoded by the <video> of the wall tile of `participant` in the web app (0 while there is none). */
+export const wallTileFrames = (page, participant) =>
+  page.evaluate((p) => {
+    const v = document.querySelector(`[data-testid=wall-tile][data-participant="${p}"] video`)
+    return v ? v.getVideoPlaybackQuality().totalVideoFrames : 0
+  }, participant)

@@ -216,7 +216,434 @@ export interface LiveParticipant {
 
 export interface LiveRoom {
   room: string
+  /** Media node carrying the room; null for the API's own SFU. */
+  node: string | null
   participants: LiveParticipant[]
+}
+
+// ---- Question banks and papers (R3) ----
+
+export type BankKind = 'theory' | 'skill'
+
+export interface Bank {
+  id: number
+  occupation_code: string
+  occupation_name: string
+  level: number
+  kind: string
+  item_count: number
+  created_at: string
+}
+
+export interface CreateBank {
+  occupation_code: string
+  occupation_name: string
+  level: number
+  kind: BankKind
+}
+
+export const ITEM_TYPES = [
+  'single',
+  'multiple',
+  'true_false',
+  'fill_blank',
+  'short_answer',
+  'calculation',
+  'essay',
+  'flowchart',
+  'case_analysis',
+  'thesis',
+] as const
+
+export type ItemType = (typeof ITEM_TYPES)[number]
+
+export interface NumericAnswer {
+  value: number
+  tolerance?: number
+  unit?: string
+}
+
+export interface RubricRule {
+  points_centi?: number
+  description: string
+}
+
+/** An item's content; rich text is HTML, formulas TeX in `<span class="math">`. */
+export interface ItemBody {
+  item_type: ItemType
+  stem: string
+  options?: string[]
+  answer?: string[]
+  blanks?: string[][]
+  numeric?: NumericAnswer | null
+  reference_answer?: string
+  explanation?: string
+  rubric?: RubricRule[]
+  score_centi: number
+  difficulty?: number
+  knowledge_point?: string
+  sub_questions?: ItemBody[]
+}
+
+export interface Item {
+  id: number
+  bank_id: number
+  version: number
+  item_version_id: number
+  retired: boolean
+  content_hash: string
+  created_at: string
+  updated_at: string
+  body: ItemBody
+}
+
+export interface ItemPage {
+  total: number
+  items: Item[]
+}
+
+export interface ItemVersion {
+  item_version_id: number
+  version: number
+  created_at: string
+  created_by: number | null
+  body: ItemBody
+}
+
+export interface ItemWithHistory extends Item {
+  versions: ItemVersion[]
+}
+
+export interface ItemQuery {
+  item_type?: ItemType | ''
+  knowledge_point?: string
+  difficulty?: number | ''
+  q?: string
+  include_retired?: boolean
+  limit?: number
+  offset?: number
+}
+
+export interface StatCell {
+  knowledge_point: string
+  difficulty: number
+  item_type: string
+  items: number
+  score_centi: number
+}
+
+export interface BulkEdit {
+  item_ids: number[]
+  difficulty?: number | null
+  knowledge_point?: string | null
+  retired?: boolean | null
+}
+
+export interface BulkResult {
+  new_versions: number
+  retired_changed: number
+}
+
+export interface RowError {
+  row: number
+  column: string | null
+  column_name: string
+  zh: string
+  en: string
+}
+
+export interface ImportPreview {
+  id: number
+  bank_id: number
+  format: string
+  /** `parsing`, `preview`, `failed` or `confirmed`. */
+  status: string
+  processed_rows: number
+  total_rows: number
+  valid_items: number
+  new_items: number
+  already_in_bank: number
+  repeated_in_file: number
+  errors: RowError[]
+  sample: ItemBody[]
+  created_count: number
+  duplicate_count: number
+}
+
+export interface ImportMapping {
+  id: number
+  source: string
+  columns: Record<string, string>
+  created_at: string
+  updated_at: string
+}
+
+export interface StoredImage {
+  name: string
+  /** Stable address kept in rich text. */
+  src: string
+  /** Short-lived link to show the picture now. */
+  url: string
+}
+
+export interface MappingInput {
+  source: string
+  columns: Record<string, string>
+}
+
+export type PaperState = 'draft' | 'locked' | 'in_use' | 'retired'
+
+export interface PaperSummary {
+  id: number
+  bank_id: number
+  name: string
+  state: PaperState
+  form_group: string | null
+  form_label: string | null
+  item_count: number
+  total_score_centi: number
+  created_at: string
+  updated_at: string
+}
+
+export interface PaperItemInput {
+  item_id: number
+  score_centi?: number | null
+}
+
+export interface CreatePaper {
+  bank_id: number
+  name: string
+  items?: PaperItemInput[]
+}
+
+export interface BlueprintCell {
+  item_type: ItemType
+  knowledge_point?: string | null
+  difficulty?: number | null
+  count: number
+  score_centi: number
+}
+
+export interface AssembleRequest {
+  bank_id: number
+  name: string
+  cells: BlueprintCell[]
+  total_score_centi?: number | null
+  exclude_recent_papers?: number
+  target_difficulty?: number | null
+  forms?: number
+}
+
+export interface AssembleResult {
+  papers: PaperSummary[]
+  shared_items: number
+  mean_difficulty: number[]
+}
+
+export interface PaperEntry {
+  position: number
+  item_id: number
+  item_version_id: number
+  version: number
+  score_centi: number
+  body: ItemBody
+}
+
+export interface PaperDetail {
+  paper: PaperSummary
+  items: PaperEntry[]
+}
+
+export interface PaperUsage {
+  id: number
+  paper_id: number
+  session_name: string
+  session_ref: string | null
+  starts_at: string
+  created_at: string
+  created_by: number | null
+  exam_session_id: number | null
+}
+
+export interface AccessEntry {
+  usage_id: number | null
+  account_id: number
+  username: string
+  role: string
+  what: string
+  granted: boolean
+  at: string
+}
+
+export interface UsageLog {
+  usages: PaperUsage[]
+  accesses: AccessEntry[]
+}
+
+export interface CreateUsage {
+  session_name: string
+  session_ref?: string | null
+  exam_session_id?: number | null
+  starts_at?: string | null
+}
+
+// Plans, exam affairs and candidate records in the staff area (issue 7).
+export interface CreatePlan {
+  code: string
+  title: string
+  occupation_code: string
+  occupation_name: string
+  level: number
+  registration_opens_at: string
+  registration_closes_at: string
+  realname_policy: string
+  subjects: PlanSubject[]
+}
+
+export interface PlanMove {
+  to: string
+  allowed: boolean
+}
+
+export interface RealnamePolicy {
+  realname_policy: string
+}
+
+export interface CreateSession {
+  name: string
+  starts_at: string
+  ends_at: string
+  room_id: number
+}
+
+export interface PlanDocument {
+  id: number
+  title: string
+  content_type: string
+  size_bytes: number
+  uploaded_at: string
+}
+
+export interface Room {
+  id: number
+  name: string
+  seats: number
+}
+
+export interface Site {
+  id: number
+  name: string
+  address: string
+  rooms: Room[]
+}
+
+export interface CreateSite {
+  name: string
+  address: string
+}
+
+export interface CreateRoom {
+  name: string
+  seats: number
+}
+
+export interface Device {
+  id: number
+  kind: string
+  label: string
+  address: string
+}
+
+export interface NewDevice {
+  kind: string
+  label: string
+  address: string
+}
+
+export interface Duty {
+  id: number
+  account_id: number
+  name: string
+  duty: string
+  work_unit: string
+  qualification_no: string
+}
+
+export interface AssignStaff {
+  account_id: number
+  duty: string
+  work_unit: string
+  qualification_no: string
+}
+
+export interface DutyPerson {
+  account_id: number
+  username: string
+  name: string
+  role: string
+}
+
+export interface SeatingResult {
+  seated: number
+  unseated: number
+}
+
+export interface RemindersSent {
+  sent: number
+}
+
+export interface Usage {
+  plan_id: number
+  registered: number
+  approved: number
+  seated: number
+  sat: number
+  absent: number
+}
+
+export interface RecordLookup {
+  id_type?: string | null
+  id_number: string
+}
+
+export interface RecordEntry {
+  registration_id: number
+  plan_id: number
+  plan_code: string
+  plan_title: string
+  level: number
+  name: string
+  id_number: string
+  status: string
+  ticket_no: string | null
+  attendance: string | null
+  registered_at: string
+}
+
+export interface FileLink {
+  url: string
+  expires_at: string
+}
+
+export interface AnotherRegistration {
+  plan_id: number
+  form: RegistrationForm
+  consent: boolean
+}
+
+export interface RegistrationProfile {
+  registration_id: number
+  form: RegistrationForm
+}
+
+export interface Notification {
+  id: number
+  kind: string
+  title_zh: string
+  title_en: string
+  body: string
+  created_at: string
 }
 
 /** A hole in a recording (times in Unix milliseconds). */

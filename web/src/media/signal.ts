@@ -13,7 +13,7 @@ export class SignalError extends Error {
 }
 
 export interface Credentials {
-  /** Base path of the signalling endpoints, e.g. `/media`. */
+  /** Base of the signalling endpoints: `/media`, or a separate media node's absolute URL. */
   base: string
   token: string
 }
@@ -34,7 +34,11 @@ export async function postOffer(url: string, token: string, sdp: string): Promis
     throw new SignalError(0, String(e))
   }
   if (res.status !== 201) throw new SignalError(res.status, await res.text().catch(() => ''))
-  return { answer: await res.text(), location: res.headers.get('Location') }
+  // The node may live on another origin than the page: resolve Location against the URL
+  // it answered for, not against the page.
+  const loc = res.headers.get('Location')
+  const base = new URL(url, window.location.href)
+  return { answer: await res.text(), location: loc ? new URL(loc, base).href : null }
 }
 
 /** DELETEs the session resource; failures are ignored (the server times sessions out). */

@@ -9,6 +9,7 @@ import {
   Document,
   EditPen,
   Film,
+  Files,
   HomeFilled,
   Histogram,
   List,
@@ -19,6 +20,9 @@ import {
   User,
   VideoCamera,
   View,
+  DocumentAdd,
+  Location,
+  Postcard,
 } from '@element-plus/icons-vue'
 import type { Role } from '@/api'
 import type { MessageSchema } from '@/i18n/zh-CN'
@@ -55,8 +59,12 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/staff/HomeView.vue') },
     { path: 'org', title: 'org', icon: OfficeBuilding, component: orgEditor },
     { path: 'registration', title: 'registration', icon: Tickets, component: () => import('@/views/staff/RegistrationReviewView.vue') },
+    { path: 'plans', title: 'plans', icon: Files, component: () => import('@/views/staff/PlansView.vue') },
+    { path: 'sites', title: 'sites', icon: Location, component: () => import('@/views/staff/SitesView.vue') },
+    { path: 'candidates', title: 'candidateRecord', icon: Postcard, component: () => import('@/views/staff/CandidateRecordView.vue') },
     { path: 'arrangement', title: 'arrangement', icon: Calendar },
-    { path: 'bank', title: 'bank', icon: Collection },
+    { path: 'bank', title: 'bank', icon: Collection, component: () => import('@/views/staff/BankView.vue') },
+    { path: 'papers', title: 'papers', icon: Files, component: () => import('@/views/staff/PaperView.vue') },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
     { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
@@ -81,6 +89,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },
     { path: 'camera-check', title: 'cameraCheck', icon: VideoCamera, component: () => import('@/views/candidate/CameraCheckView.vue') },
     { path: 'exams', title: 'myExams', icon: Document, component: () => import('@/views/candidate/MyExamsView.vue') },
+    { path: 'register', title: 'registerAgain', icon: DocumentAdd, component: () => import('@/views/candidate/RegisterAgainView.vue') },
     { path: 'results', title: 'myResults', icon: Trophy },
   ],
   province: [
