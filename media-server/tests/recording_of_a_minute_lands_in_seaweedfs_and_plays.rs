@@ -75,7 +75,9 @@ async fn recording_of_a_minute_lands_in_seaweedfs_and_plays() {
         discovered += d;
     }
     for pair in index.segments.windows(2) {
-        assert!(pair[1].start_ms.abs_diff(pair[0].end_ms) < 200, "segments follow each other: {pair:?}");
+        // A loaded machine makes the browser's encoder skip frames now and then (a hole in
+        // RTP time before a keyframe); anything at LOST_AFTER (2 s) or more would be a gap.
+        assert!(pair[1].start_ms.abs_diff(pair[0].end_ms) < 1000, "segments follow each other: {pair:?}");
     }
     assert!(
         discovered.abs_diff(truth) < Duration::from_secs(1),
