@@ -267,7 +267,13 @@ async fn run(
                 _ => {}
             },
             _ = tick.tick() => l.idle(Instant::now()),
-            _ = &mut stop => break,
+            _ = &mut stop => {
+                // Frames already queued were received: record them before closing.
+                while let Ok(f) = frames.try_recv() {
+                    l.frame(f);
+                }
+                break;
+            }
         }
     }
     l.close_all().await;
