@@ -23,6 +23,7 @@ pub mod bank;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod face;
 pub mod files;
 pub mod http;
 pub mod identity;
@@ -106,6 +107,12 @@ pub async fn launch_with_listener(
         anyhow::anyhow!("cannot read or create {}: {e}", settings.data_dir.join("secret.key").display())
     })?);
     let files = files::Files::open(&settings, &signing_key).await?;
+    // Before the media node, so a missing model stops start-up with nothing left running.
+    let face = if settings.face.enabled {
+        Some(face::FaceService::load(&settings.face).await?)
+    } else {
+        None
+    };
     let live = Arc::new(live::Directory::default());
     let (media_events, _) = tokio::sync::broadcast::channel(4096);
     let media = if settings.media.enabled {
@@ -128,13 +135,18 @@ pub async fn launch_with_listener(
         live,
         media_events,
         files,
+        face,
     };
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
     if let Some(r) = recorder {
         // Closes open segments so they reach storage whole.
         r.stop().await;
+    }
+    if let Some(r) = rechecks {
+        r.abort();
     }
     served?;
     if let Some(m) = media {

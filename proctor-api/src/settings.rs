@@ -174,6 +174,43 @@ impl Default for StorageConfig {
     }
 }
 
+/// Face verification (check-in and random re-checks, R2/R7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaceConfig {
+    /// Load the models at start-up; off means the face routes answer `face_disabled`.
+    pub enabled: bool,
+    /// Directory of the `.onnx` files; unset: `PROCTOR_MODEL_DIR`, else `<repo>/models`.
+    pub model_dir: Option<PathBuf>,
+    /// ONNX Runtime shared library; unset: `ORT_DYLIB_PATH`, else the set-up script's path.
+    pub onnxruntime_lib: Option<PathBuf>,
+    /// Largest distance that still counts as the same person (face-accuracy command).
+    pub match_threshold: f32,
+    /// Verifications running at once (each holds one blocking thread and one model set).
+    pub concurrency: usize,
+    /// Failed check-in attempts before an invigilator reviews by hand.
+    pub max_attempts: u32,
+    /// How often the re-check scheduler looks for due moments.
+    pub recheck_tick_ms: u64,
+    /// How long the camera page has to answer a due re-check before it counts as missed.
+    pub recheck_answer_secs: u64,
+}
+
+impl Default for FaceConfig {
+    fn default() -> Self {
+        FaceConfig {
+            enabled: true,
+            model_dir: None,
+            onnxruntime_lib: None,
+            match_threshold: 0.5493,
+            concurrency: 2,
+            max_attempts: 3,
+            recheck_tick_ms: 1000,
+            recheck_answer_secs: 30,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -207,6 +244,7 @@ pub struct Settings {
     pub storage: StorageConfig,
     #[serde(default)]
     pub recording: RecordingConfig,
+    pub face: FaceConfig,
 }
 
 impl Default for Settings {
@@ -233,6 +271,7 @@ impl Default for Settings {
             media_node: MediaNodeConfig::default(),
             storage: StorageConfig::default(),
             recording: RecordingConfig::default(),
+            face: FaceConfig::default(),
         }
     }
 }
@@ -314,6 +353,12 @@ impl Settings {
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());
+        }
+        if !(0.1..=2.0).contains(&self.face.match_threshold) {
+            return Err("face.match_threshold must be between 0.1 and 2.0".into());
+        }
+        if self.face.max_attempts == 0 || self.face.concurrency == 0 {
+            return Err("face.max_attempts and face.concurrency must be at least 1".into());
         }
         if self.media_node.heartbeat_secs == 0 || self.media_node.heartbeat_secs > 60 {
             return Err("media_node.heartbeat_secs must be between 1 and 60".into());

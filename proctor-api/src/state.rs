@@ -22,4 +22,6 @@ pub struct AppState {
     pub media_events: tokio::sync::broadcast::Sender<media_server::MediaEvent>,
     /// Object storage and its signed links.
     pub files: crate::files::Files,
+    /// The face engine, when `face.enabled`.
+    pub face: Option<crate::face::FaceService>,
 }

@@ -29,6 +29,7 @@ const PROCTOR: &[Role] = &[Admin, Staff, Invigilator, Supervisor];
 const CANDIDATE: &[Role] = &[Candidate];
 const SELF_OR_STAFF: &[Role] = &[Admin, Staff, Candidate];
 const EXAMINER: &[Role] = &[Admin, Staff, Examiner];
+const FACE_SIGNERS: &[Role] = &[Candidate, Examiner];
 
 /// (method, OpenAPI path, who may call it)
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -128,6 +129,20 @@ const MATRIX: &[(&str, &str, Access)] = &[
     // Anyone signed in reaches the gate; before the session starts only staff pass it.
     ("get", "/api/paper-usages/{id}/paper", SignedIn),
     ("get", "/api/paper-usages/{id}/answer-key", Only(EXAMINER)),
+    // Face verification (issue 6).
+    ("post", "/api/face/registrations/{id}/enrol", Only(STAFF)),
+    ("post", "/api/face/accounts/{id}/photo", Only(STAFF)),
+    ("get", "/api/face/accounts/{id}/enrolments", Only(STAFF)),
+    ("get", "/api/face/accounts/{id}/checks", Only(PROCTOR)),
+    ("post", "/api/face/check-in", Only(FACE_SIGNERS)),
+    ("get", "/api/face/check-in", Only(FACE_SIGNERS)),
+    ("get", "/api/face/reviews", Only(PROCTOR)),
+    ("post", "/api/face/reviews/{id}", Only(PROCTOR)),
+    ("put", "/api/face/sessions/{id}/rechecks", Only(STAFF)),
+    ("get", "/api/face/me/recheck", Only(CANDIDATE)),
+    ("post", "/api/face/me/recheck/{id}", Only(CANDIDATE)),
+    ("get", "/api/face/alerts", Only(PROCTOR)),
+    ("post", "/api/face/alerts/{id}/ack", Only(PROCTOR)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

@@ -204,6 +204,7 @@ impl Sfu {
                 self.stats.frames_forwarded += 1;
             }
             v.dirty = true;
+            self.dirty.push(sid);
         }
         wanted_keyframes.dedup();
         for rid in wanted_keyframes {
@@ -295,6 +296,7 @@ impl Sfu {
         if writer.request_keyframe(rid, kind).is_ok() {
             self.stats.keyframe_requests_sent += 1;
             p.dirty = true;
+            self.dirty.push(pub_id);
         }
     }
 }

@@ -63,6 +63,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(bank::router())
         .merge(paper::router())
         .merge(crate::recording::router())
+        .merge(crate::face::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

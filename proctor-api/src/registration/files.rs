@@ -144,7 +144,7 @@ pub fn inspect(kind: Kind, bytes: &[u8]) -> Result<(&'static str, Vec<String>), 
 
 /// The ID-photo standard (二寸/一寸 portrait, 358×441 px at 300 dpi): at least 240×320,
 /// portrait aspect near 0.75–0.82, a plain light background judged from the border.
-/// Whether exactly one face is shown is for the face-verify service and staff to judge.
+/// Whether exactly one face is shown is judged by the face engine: [`face_count_warning`].
 pub fn photo_warnings(img: &image::DynamicImage) -> Vec<String> {
     let mut out = Vec::new();
     let (w, h) = (img.width(), img.height());
@@ -174,6 +174,16 @@ pub fn photo_warnings(img: &image::DynamicImage) -> Vec<String> {
         out.push("照片背景不是纯色 / The background is not plain".to_owned());
     }
     out
+}
+
+/// The one-face rule of an ID photo, from the face engine's count: no face or several faces
+/// is a warning for the candidate and staff (a detector can be wrong; a person decides).
+pub fn face_count_warning(faces: usize) -> Option<String> {
+    match faces {
+        1 => None,
+        0 => Some("照片中未检测到人脸 / No face was found in the photo".to_owned()),
+        n => Some(format!("照片中有 {n} 张人脸，证件照只能有本人 / The photo shows {n} faces; an ID photo shows only you")),
+    }
 }
 
 /// Where sealed objects live, and the metadata name that keeps their real type.
@@ -392,6 +402,13 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("plain"))
         );
+    }
+
+    #[test]
+    fn one_face_rule_warns_on_none_or_several() {
+        assert_eq!(face_count_warning(1), None);
+        assert!(face_count_warning(0).unwrap().contains("No face"));
+        assert!(face_count_warning(2).unwrap().contains("2 faces"));
     }
 
     #[tokio::test]

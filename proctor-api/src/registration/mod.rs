@@ -424,6 +424,12 @@ async fn review(
         crate::notify::Message::review(id, approve, reason.unwrap_or("")),
     )
     .await?;
+    if approve && state.face.is_some() {
+        // A refused portrait is recorded with its reason for staff; approval stands.
+        if let Err(e) = crate::face::enrol::from_registration(&state, Some(&user), id).await {
+            tracing::warn!(registration = id, error = %e, "face enrolment on approval failed");
+        }
+    }
     let r = queries::get(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("registration"))?;
@@ -489,11 +495,16 @@ pub async fn store_upload(
     kind: files::Kind,
     bytes: &[u8],
 ) -> ApiResult<FileInfo> {
-    let s = match files::save(state, kind, bytes).await? {
+    let mut s = match files::save(state, kind, bytes).await? {
         Ok(s) => s,
         Err(files::Refusal::TooLarge) => return Err(ApiError::PayloadTooLarge),
         Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
     };
+    if kind == files::Kind::Photo {
+        if let Some(n) = crate::face::count_faces(state, bytes).await {
+            s.warnings.extend(files::face_count_warning(n));
+        }
+    }
     let w = serde_json::to_string(&s.warnings).map_err(anyhow::Error::from)?;
     queries::add_file(
         &state.db,

@@ -1,6 +1,14 @@
 // Typed calls of the proctor API, one function per endpoint.
 import { ApiError, getToken, request } from './client'
 import type {
+  FaceAlert,
+  FaceCheck,
+  FaceCheckInResult,
+  FaceCheckInStatus,
+  FaceDecision,
+  FaceDueRecheck,
+  FaceReviewItem,
+  FaceTimeline,
   ApiErrorBody,
   AssembleRequest,
   AssembleResult,
@@ -327,4 +335,32 @@ export const recordingApi = {
     return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
   },
   playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
+}
+
+/** A picture as multipart field `file`, answered with JSON or an ApiError. */
+async function sendPicture<T>(path: string, picture: Blob): Promise<T> {
+  const form = new FormData()
+  form.append('file', picture, 'frame.jpg')
+  const res = await fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${getToken() ?? ''}` }, body: form })
+  const body = await res.json().catch(() => null)
+  if (!res.ok) {
+    throw new ApiError(res.status, body ?? { code: 'unexpected_response', message: { zh: `请求失败（${res.status}）`, en: `Request failed (${res.status})` }, field: null })
+  }
+  return body as T
+}
+
+export const faceApi = {
+  /** Candidates and examiners: where one's check-in stands. */
+  checkInStatus: () => request<FaceCheckInStatus>('GET', '/api/face/check-in'),
+  /** Sign in by face with a still from the camera. */
+  checkIn: (picture: Blob) => sendPicture<FaceCheckInResult>('/api/face/check-in', picture),
+  /** Candidates: a re-check due now (never before). */
+  dueRecheck: () => request<FaceDueRecheck>('GET', '/api/face/me/recheck'),
+  answerRecheck: (id: number, picture: Blob) => sendPicture<FaceCheck>(`/api/face/me/recheck/${encodeURIComponent(String(id))}`, picture),
+  /** Proctors: check-ins waiting for a person to decide. */
+  reviews: () => request<FaceReviewItem[]>('GET', '/api/face/reviews'),
+  decide: (id: number, body: FaceDecision) => request<FaceCheck>('POST', `/api/face/reviews/${encodeURIComponent(String(id))}`, body),
+  alerts: () => request<FaceAlert[]>('GET', '/api/face/alerts'),
+  acknowledge: (id: number) => request<void>('POST', `/api/face/alerts/${encodeURIComponent(String(id))}/ack`),
+  timeline: (id: number) => request<FaceTimeline>('GET', `/api/face/accounts/${encodeURIComponent(String(id))}/checks`),
 }

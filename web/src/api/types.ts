@@ -221,6 +221,97 @@ export interface LiveRoom {
   participants: LiveParticipant[]
 }
 
+// Face verification (check-in, manual review, re-checks, alerts).
+export interface FaceReason {
+  /** `no_face`, `multiple_faces`, `mismatch`, `no_frame`, … */
+  code: string
+  zh: string
+  en: string
+}
+
+export interface FaceEnrolment {
+  enrolment_id: number
+  account_id: number
+  /** `registration_photo` or `staff_photo`. */
+  source: string
+  /** `enrolled` or `refused`. */
+  status: string
+  reason: FaceReason | null
+  photo_url: string
+  created_at: string
+}
+
+export interface FaceCheck {
+  check_id: number
+  account_id: number
+  /** `checkin` or `recheck`. */
+  kind: string
+  exam_session_id: number | null
+  frame_source: string
+  frame_url: string | null
+  matched: boolean
+  distance: number | null
+  threshold: number
+  reason: FaceReason | null
+  faces: number
+  /** Experimental; recorded, never used to decide. */
+  liveness: number | null
+  liveness_method: string | null
+  /** `passed`, `failed`, `review`, `approved`, `rejected`. */
+  outcome: string
+  reviewed_by: number | null
+  reviewed_at: string | null
+  review_note: string | null
+  created_at: string
+}
+
+export interface FaceCheckInResult {
+  check: FaceCheck
+  attempts_used: number
+  attempts_left: number
+}
+
+export interface FaceCheckInStatus {
+  enrolled: boolean
+  state: string
+  attempts_left: number
+  latest: FaceCheck | null
+}
+
+export interface FaceReviewItem {
+  check: FaceCheck
+  name: string
+  enrolled_photo_url: string | null
+}
+
+export interface FaceDecision {
+  decision: 'approve' | 'reject'
+  note?: string | null
+}
+
+export interface FaceTimeline {
+  account_id: number
+  name: string
+  enrolments: FaceEnrolment[]
+  checks: FaceCheck[]
+}
+
+export interface FaceDueRecheck {
+  slot_id: number | null
+  seconds_to_answer: number
+}
+
+export interface FaceAlert {
+  alert_id: number
+  account_id: number
+  name: string
+  exam_session_id: number | null
+  reason: FaceReason
+  check: FaceCheck
+  acknowledged_at: string | null
+  created_at: string
+}
+
 // ---- Question banks and papers (R3) ----
 
 export type BankKind = 'theory' | 'skill'

@@ -3,6 +3,7 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
 import {
+  Avatar,
   Calendar,
   Collection,
   DataAnalysis,
@@ -47,6 +48,8 @@ const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
 // Recordings with their player, for staff, supervisors and invigilators (their sessions).
 const recordings: Lazy = () => import('@/views/staff/RecordingsView.vue')
+// Face check-in reviews, re-check alerts and timelines, for invigilators and staff.
+const faceReview: Lazy = () => import('@/views/invigilator/FaceReviewView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -68,16 +71,19 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
     { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
+    { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
     { path: 'scoring', title: 'scoring', icon: EditPen },
+    { path: 'face-check-in', title: 'faceCheckIn', icon: VideoCamera, component: () => import('@/views/examiner/FaceCheckInView.vue') },
   ],
   invigilator: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
+    { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
