@@ -36,6 +36,7 @@ pub mod org;
 pub mod plan;
 pub mod paper;
 pub mod public;
+pub mod recording;
 pub mod registration;
 pub mod settings;
 pub mod state;
@@ -120,6 +121,10 @@ pub async fn launch_with_listener(
     } else {
         None
     };
+    let recorder = match &media {
+        Some(m) if settings.recording.enabled => Some(recording::start(&settings, m, &files, db.clone()).await?),
+        _ => None,
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
@@ -142,6 +147,10 @@ pub async fn launch_with_listener(
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
+    if let Some(r) = recorder {
+        // Closes open segments so they reach storage whole.
+        r.stop().await;
+    }
     if let Some(r) = rechecks {
         r.abort();
     }

@@ -87,6 +87,21 @@ impl Default for MediaConfig {
     }
 }
 
+/// Recording of every published track into object storage (needs `media.enabled`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    /// Target segment length; segments are cut at the next keyframe.
+    pub segment_secs: u64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        RecordingConfig { enabled: true, segment_secs: 60 }
+    }
+}
+
 /// `proctor media`: a media node running apart from the API (scale-out). It serves the
 /// signalling endpoints at `{listen}/media`, registers with the API at `api_url` and posts its
 /// room events there, signed with the installation's `secret_key`.
@@ -231,6 +246,7 @@ pub struct Settings {
     #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
+    pub recording: RecordingConfig,
     pub face: FaceConfig,
 }
 
@@ -257,6 +273,7 @@ impl Default for Settings {
             media: MediaConfig::default(),
             media_node: MediaNodeConfig::default(),
             storage: StorageConfig::default(),
+            recording: RecordingConfig::default(),
             face: FaceConfig::default(),
         }
     }
@@ -333,6 +350,9 @@ impl Settings {
         }
         if self.storage.link_ttl_secs == 0 || self.storage.link_ttl_secs > 86_400 {
             return Err("storage.link_ttl_secs must be between 1 and 86400".into());
+        }
+        if !(1..=3600).contains(&self.recording.segment_secs) {
+            return Err("recording.segment_secs must be between 1 and 3600".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

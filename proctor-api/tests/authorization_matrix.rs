@@ -94,6 +94,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
+    // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
+    ("get", "/api/recordings", Only(PROCTOR)),
+    ("post", "/api/recordings/playback", Only(PROCTOR)),
     ("post", "/api/media-nodes/heartbeat", Node),
     ("post", "/api/media-nodes/events", Node),
     ("get", "/api/media-nodes", Only(ADMIN)),

@@ -62,6 +62,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::media_node::router())
         .merge(bank::router())
         .merge(paper::router())
+        .merge(crate::recording::router())
         .merge(crate::face::router())
         .merge(crate::camera::router())
 }

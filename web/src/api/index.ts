@@ -43,7 +43,11 @@ import type {
   MediaGrant,
   OrgProfile,
   OrgProfileInput,
+  PlaybackPlan,
+  PlaybackRequest,
   Plan,
+  RecordingQuery,
+  RecordingSummary,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -322,6 +326,16 @@ export const candidateApi = {
   profile: () => request<RegistrationProfile>('GET', '/api/me/registration-profile'),
   registerAgain: (body: AnotherRegistration) => request<Registration>('POST', '/api/me/registrations', body),
   notifications: () => request<Notification[]>('GET', '/api/me/notifications'),
+}
+
+export const recordingApi = {
+  list: (q: RecordingQuery = {}) => {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v))
+    const qs = params.toString()
+    return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
+  },
+  playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
 }
 
 /** A picture as multipart field `file`, answered with JSON or an ApiError. */

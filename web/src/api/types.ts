@@ -779,3 +779,55 @@ export interface CameraChangeRequest {
   password?: string | null
   enabled?: boolean | null
 }
+
+/** A hole in a recording (times in Unix milliseconds). */
+export interface RecordingGap {
+  from_ms: number
+  to_ms: number
+  /** `publisher_reconnect`, `lost_frames` or `server_restart`. */
+  reason: string
+}
+
+/** Everything recorded of one participant's audio or video in one room. */
+export interface RecordingSummary {
+  room: string
+  participant: string
+  candidate_id?: number | null
+  /** `audio` or `video`. */
+  kind: string
+  start_ms: number
+  end_ms: number
+  segments: number
+  size_bytes: number
+  gaps: RecordingGap[]
+}
+
+export interface PlaybackRequest {
+  room: string
+  participant: string
+  kind: string
+  from_ms?: number | null
+  to_ms?: number | null
+  session_id?: number | null
+}
+
+/** One self-contained, seekable file of a recording, behind a short-lived signed link. */
+export interface PlaybackSegment {
+  start_ms: number
+  end_ms: number
+  codec: string
+  size_bytes: number
+  url: string
+}
+
+export interface PlaybackPlan {
+  segments: PlaybackSegment[]
+  gaps: RecordingGap[]
+  link_ttl_secs: number
+}
+
+export interface RecordingQuery {
+  room?: string
+  candidate_id?: number
+  session_id?: number
+}
