@@ -1,12 +1,13 @@
 //! Exam affairs (R4): sites and rooms (seats numbered 1..N), staff on duty at sessions with
 //! the conflict rule (an examiner never assesses a session seating candidates from the
-//! examiner's own work unit), random seating with ticket numbers, attendance on the day and
+//! examiner's own work unit), seating (random, in registration order, or with work units
+//! spread apart) with ticket numbers, attendance on the day and
 //! the per-plan usage report (registered, sat, absent) for per-candidate billing.
 
 pub mod queries;
 pub mod reminders;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::seq::SliceRandom;
@@ -319,22 +320,83 @@ pub struct SeatingResult {
     pub unseated: i64,
 }
 
-/// Seat every approved, unseated candidate of the plan at random over the plan's sessions,
-/// filling free seats and never next to an examiner from their own work unit; each gets a
-/// ticket number and a notification.
-#[utoipa::path(post, path = "/api/plans/{id}/seating", tag = "affairs", params(("id" = i64, Path)),
+/// How candidates are placed on the free seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatingOrder {
+    /// Candidates and seats shuffled: neither registration order nor work unit decides who
+    /// sits next to whom (the default).
+    Random,
+    /// Seats filled in order (session, then seat number) in the order candidates registered.
+    Registration,
+    /// Seats filled in order, candidates of one work unit spread apart so that neighbours
+    /// come from different units wherever the numbers allow.
+    SpreadUnits,
+}
+
+impl SeatingOrder {
+    fn parse(s: Option<&str>) -> ApiResult<SeatingOrder> {
+        match s.unwrap_or("random") {
+            "random" => Ok(SeatingOrder::Random),
+            "registration" => Ok(SeatingOrder::Registration),
+            "spread_units" => Ok(SeatingOrder::SpreadUnits),
+            _ => Err(ApiError::invalid(
+                "order",
+                "编排规则只能是 random、registration 或 spread_units",
+                "order must be random, registration or spread_units",
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SeatingQuery {
+    /// `random` (default), `registration` (in order of registration) or `spread_units`
+    /// (in order, neighbours from different work units where possible).
+    pub order: Option<String>,
+}
+
+/// Orders `regs` (id, work unit; in registration order) so that consecutive candidates come
+/// from different units wherever possible: always take the unit with most candidates left
+/// that is not the one just taken.
+pub fn spread_units(regs: &[(i64, String)]) -> Vec<i64> {
+    let mut groups: Vec<(String, std::collections::VecDeque<i64>)> = Vec::new();
+    for (id, unit) in regs {
+        match groups.iter_mut().find(|(u, _)| same_unit(u, unit) || (u.trim().is_empty() && unit.trim().is_empty())) {
+            Some((_, g)) => g.push_back(*id),
+            None => groups.push((unit.clone(), std::collections::VecDeque::from([*id]))),
+        }
+    }
+    let mut out = Vec::with_capacity(regs.len());
+    let mut last: Option<usize> = None;
+    while out.len() < regs.len() {
+        // Most left first; ties go to the unit that registered first (stable order).
+        let pick = (0..groups.len())
+            .filter(|&i| !groups[i].1.is_empty())
+            .filter(|&i| Some(i) != last || groups.iter().filter(|g| !g.1.is_empty()).count() == 1)
+            .max_by_key(|&i| (groups[i].1.len(), std::cmp::Reverse(i)))
+            .expect("some group is non-empty while candidates remain");
+        out.extend(groups[pick].1.pop_front());
+        last = Some(pick);
+    }
+    out
+}
+
+/// Seat every approved, unseated candidate of the plan over the plan's sessions by the
+/// chosen order (random by default), filling free seats and never in a session with an
+/// examiner from their own work unit; each gets a ticket number and a notification.
+#[utoipa::path(post, path = "/api/plans/{id}/seating", tag = "affairs", params(("id" = i64, Path), SeatingQuery),
     responses((status = 200, body = SeatingResult)), security(("bearer" = [])))]
 async fn assign_seats(
     Staff(user): Staff,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(q): Query<SeatingQuery>,
 ) -> ApiResult<Json<SeatingResult>> {
+    let order = SeatingOrder::parse(q.order.as_deref())?;
     let p = plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;
     let mut regs = queries::unseated(&state.db, id).await?;
-    // A shuffled order of candidates and of free seats: neither registration order nor
-    // work unit decides who sits next to whom.
     let mut free: Vec<(i64, i64)> = Vec::new();
     for s in plan::queries::sessions(&state.db, id).await? {
         let taken = queries::taken_seats(&state.db, s.exam_session_id).await?;
@@ -344,10 +406,25 @@ async fn assign_seats(
                 .map(|n| (s.exam_session_id, n)),
         );
     }
-    {
-        let mut rng = rand::thread_rng();
-        regs.shuffle(&mut rng);
-        free.shuffle(&mut rng);
+    match order {
+        SeatingOrder::Random => {
+            let mut rng = rand::thread_rng();
+            regs.shuffle(&mut rng);
+            free.shuffle(&mut rng);
+        }
+        SeatingOrder::Registration => free.sort_unstable(),
+        SeatingOrder::SpreadUnits => {
+            free.sort_unstable();
+            let mut units = Vec::with_capacity(regs.len());
+            for reg in &regs {
+                let unit = crate::registration::queries::get(&state.db, *reg)
+                    .await?
+                    .map(|r| r.work_unit)
+                    .unwrap_or_default();
+                units.push((*reg, unit));
+            }
+            regs = spread_units(&units);
+        }
     }
     // The conflict rule holds at seating too: nobody is seated in a session where an
     // examiner from their own work unit is on duty.
@@ -391,7 +468,7 @@ async fn assign_seats(
         "plan.seating",
         "exam_plan",
         Some(&id.to_string()),
-        serde_json::json!({"seated": seated, "unseated": unseated}),
+        serde_json::json!({"seated": seated, "unseated": unseated, "order": q.order.as_deref().unwrap_or("random")}),
     )
     .await?;
     Ok(Json(SeatingResult { seated, unseated }))

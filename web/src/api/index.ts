@@ -1,6 +1,7 @@
 // Typed calls of the proctor API, one function per endpoint.
 import { ApiError, getToken, request } from './client'
 import type {
+  SeatingOrder,
   FaceAlert,
   FaceCheck,
   FaceCheckInResult,
@@ -302,7 +303,8 @@ export const plansApi = {
     return uploadWithProgress<PlanDocument>(`/api/plans/${enc(id)}/documents`, form, onProgress)
   },
   documentUrl: (id: number, doc: number) => `/api/plans/${enc(id)}/documents/${enc(doc)}`,
-  seating: (id: number) => request<SeatingResult>('POST', `/api/plans/${encodeURIComponent(String(id))}/seating`),
+  seating: (id: number, order: SeatingOrder = 'random') =>
+    request<SeatingResult>('POST', `/api/plans/${encodeURIComponent(String(id))}/seating?order=${order}`),
   reminders: (id: number) => request<RemindersSent>('POST', `/api/plans/${encodeURIComponent(String(id))}/reminders`),
   usage: (id: number) => request<Usage>('GET', `/api/plans/${encodeURIComponent(String(id))}/usage`),
   usageCsv: (id: number) => authorizedBlob(`/api/plans/${enc(id)}/usage.csv`),

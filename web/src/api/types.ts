@@ -831,3 +831,6 @@ export interface RecordingQuery {
   candidate_id?: number
   session_id?: number
 }
+
+/** How seating places candidates: shuffled, in registration order, or work units spread apart. */
+export type SeatingOrder = 'random' | 'registration' | 'spread_units'

@@ -507,6 +507,10 @@ const en: MessageSchema = {
     refused: 'Refused',
   },
   affairs: {
+    seatingOrder: 'Seating rule',
+    seatingOrderRandom: 'Random',
+    seatingOrderRegistration: 'In registration order',
+    seatingOrderSpread: 'Spread work units apart',
     plans: 'Exam plans',
     newPlan: 'New plan',
     code: 'Plan code',

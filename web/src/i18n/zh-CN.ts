@@ -505,6 +505,10 @@ const zhCN = {
     refused: '拒绝',
   },
   affairs: {
+    seatingOrder: '编排规则',
+    seatingOrderRandom: '随机编排',
+    seatingOrderRegistration: '按报名顺序',
+    seatingOrderSpread: '同单位分散',
     plans: '评价计划',
     newPlan: '新建计划',
     code: '计划编号',
