@@ -15,6 +15,20 @@ pub enum TrackKind {
     Video,
 }
 
+/// The state of an ingested source (an RTSP room camera).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestState {
+    /// Connecting (first attempt or after a back-off).
+    Connecting,
+    /// Frames are arriving and published into the room.
+    Online,
+    /// Unreachable, dropped or silent; retried with back-off.
+    Offline,
+    /// The camera refused the credentials; retried slowly in case they are fixed there.
+    Unauthorised,
+}
+
 /// Something that happened in a room.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -80,5 +94,12 @@ pub enum MediaEvent {
         from_ms: u64,
         to_ms: u64,
         reason: GapReason,
+    },
+    /// An ingested source (RTSP camera) changed state; `reason` says why it is not online.
+    IngestStatus {
+        room: RoomId,
+        participant: ParticipantId,
+        state: IngestState,
+        reason: Option<String>,
     },
 }

@@ -12,6 +12,8 @@
 //!   Datagrams and time in; datagrams, events and the next timeout out.
 //! - [`room`]: published tracks and the subscription index; [`forward`]: per-subscriber
 //!   layer choice, keyframe gating and RTP time rewriting.
+//! - [`ingest`]: tracks injected from inside the process ([`MediaServer::inject`]) and the
+//!   GStreamer RTSP camera pull ([`MediaServer::ingest_rtsp`]) that feeds them.
 //!
 //! ## Invariants
 //! - A forwarded track changes source (simulcast layer or republished track) only at a
@@ -31,6 +33,7 @@ pub mod grab;
 pub mod http;
 pub mod record;
 pub mod ids;
+pub mod ingest;
 pub mod room;
 pub mod server;
 pub mod settings;
@@ -42,7 +45,9 @@ pub mod turn;
 mod driver;
 
 pub use error::{Error, Result};
-pub use events::{MediaEvent, TrackKind};
+pub use events::{IngestState, MediaEvent, TrackKind};
+pub use ingest::{InjectedTrack, RtspIngest, RtspOptions, RtspSource};
+pub use sfu::InjectedFrame;
 pub use ids::{ParticipantId, RoomId, SessionId, TrackId};
 pub use server::{MediaServer, start};
 pub use settings::{MediaSettings, TurnSettings};

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -30,11 +30,12 @@ pub struct MediaServer {
 
 pub(crate) struct Inner {
     pub(crate) settings: MediaSettings,
-    commands: mpsc::Sender<Command>,
-    events: broadcast::Sender<MediaEvent>,
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) events: broadcast::Sender<MediaEvent>,
     taps: Taps,
     udp_local: SocketAddr,
     advertised: SocketAddr,
+    tcp_local: Option<SocketAddr>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -50,11 +51,19 @@ pub async fn start(settings: MediaSettings) -> Result<MediaServer> {
         None => udp_local.ip(),
     };
     let advertised = SocketAddr::new(ip, settings.public_port.unwrap_or(udp_local.port()));
-    let sfu = Sfu::new(CoreConfig { advertised, max_wall_tiles: settings.max_wall_tiles });
+    let mut sfu = Sfu::new(CoreConfig { advertised, max_wall_tiles: settings.max_wall_tiles });
     let taps = sfu.taps();
+    let tcp = match settings.tcp_bind {
+        Some(addr) => Some(TcpListener::bind(addr).await?),
+        None => None,
+    };
+    let tcp_local = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+    if let Some(l) = tcp_local {
+        sfu.enable_ice_tcp(SocketAddr::new(ip, settings.public_tcp_port.unwrap_or(l.port())));
+    }
     let (commands, rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(1024);
-    let task = tokio::spawn(driver::run(socket, sfu, rx, events.clone()));
+    let task = tokio::spawn(driver::run(socket, tcp, sfu, rx, events.clone()));
     tracing::info!(%udp_local, %advertised, "media server started");
     Ok(MediaServer {
         inner: Arc::new(Inner {
@@ -64,6 +73,7 @@ pub async fn start(settings: MediaSettings) -> Result<MediaServer> {
             taps,
             udp_local,
             advertised,
+            tcp_local,
             task: Mutex::new(Some(task)),
         }),
     })
@@ -81,6 +91,11 @@ impl MediaServer {
     /// Where the UDP socket is bound.
     pub fn udp_local_addr(&self) -> SocketAddr {
         self.inner.udp_local
+    }
+
+    /// Where the ICE-TCP listener is bound, when `tcp_bind` is set.
+    pub fn tcp_local_addr(&self) -> Option<SocketAddr> {
+        self.inner.tcp_local
     }
 
     /// What peers are told to send to.
@@ -169,12 +184,18 @@ impl MediaServer {
         }
     }
 
-    async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Sfu, Instant) -> T + Send + 'static) -> Result<T> {
+    pub(crate) async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Sfu, Instant) -> T + Send + 'static) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         let cmd = Command::Run(Box::new(move |sfu, now| {
             let _ = tx.send(f(sfu, now));
         }));
         self.inner.commands.send(cmd).await.map_err(|_| Error::Stopped)?;
         rx.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Queue `f` for the core without waiting (injected frames from GStreamer threads);
+    /// false when the queue is full or the server stopped.
+    pub(crate) fn try_run(&self, f: impl FnOnce(&mut Sfu, Instant) + Send + 'static) -> bool {
+        self.inner.commands.try_send(Command::Run(Box::new(f))).is_ok()
     }
 }

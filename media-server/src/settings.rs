@@ -19,6 +19,13 @@ pub struct MediaSettings {
     /// External port when a port-forward maps a different port; defaults to the bound port.
     #[serde(default)]
     pub public_port: Option<u16>,
+    /// ICE-TCP: a passive TCP candidate (RFC 4571 framing) beside the UDP one, for networks
+    /// that block UDP, e.g. `0.0.0.0:8443`. Off when absent.
+    #[serde(default)]
+    pub tcp_bind: Option<SocketAddr>,
+    /// External TCP port if a port-forward maps another one; defaults to the bound TCP port.
+    #[serde(default)]
+    pub public_tcp_port: Option<u16>,
     /// HMAC key shared with proctor-api for media tokens (a string in config files).
     #[serde(deserialize_with = "key_bytes")]
     pub token_key: Vec<u8>,
@@ -70,6 +77,8 @@ impl MediaSettings {
             udp_bind,
             public_ip: None,
             public_port: None,
+            tcp_bind: None,
+            public_tcp_port: None,
             token_key: token_key.into(),
             turn: None,
             max_wall_tiles: default_wall_tiles(),
@@ -83,6 +92,9 @@ impl MediaSettings {
         }
         if !(1..=36).contains(&self.max_wall_tiles) {
             return Err(Error::Settings("max_wall_tiles must be 1..=36".into()));
+        }
+        if self.public_tcp_port.is_some() && self.tcp_bind.is_none() {
+            return Err(Error::Settings("public_tcp_port needs tcp_bind".into()));
         }
         if let Some(t) = &self.turn {
             if t.urls.is_empty() || t.shared_secret.is_empty() {
@@ -99,6 +111,8 @@ impl fmt::Debug for MediaSettings {
             .field("udp_bind", &self.udp_bind)
             .field("public_ip", &self.public_ip)
             .field("public_port", &self.public_port)
+            .field("tcp_bind", &self.tcp_bind)
+            .field("public_tcp_port", &self.public_tcp_port)
             .field("token_key", &"<hidden>")
             .field("turn", &self.turn)
             .field("max_wall_tiles", &self.max_wall_tiles)
@@ -132,6 +146,16 @@ mod tests {
         assert_eq!(s.token_key, b"0123456789abcdef0123");
         assert_eq!(s.max_wall_tiles, 36);
         assert_eq!(s.turn.as_ref().unwrap().ttl_secs, 3600);
+        assert_eq!(s.tcp_bind, None);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn public_tcp_port_without_tcp_bind_is_rejected() {
+        let mut s = MediaSettings::new("127.0.0.1:0".parse().unwrap(), b"0123456789abcdef".to_vec());
+        s.public_tcp_port = Some(443);
+        assert!(matches!(s.validate(), Err(Error::Settings(_))));
+        s.tcp_bind = Some("0.0.0.0:8443".parse().unwrap());
         s.validate().unwrap();
     }
 

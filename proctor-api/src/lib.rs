@@ -21,6 +21,7 @@ pub mod affairs;
 pub mod audit;
 pub mod bank;
 pub mod auth;
+pub mod camera;
 pub mod db;
 pub mod error;
 pub mod face;
@@ -35,6 +36,7 @@ pub mod org;
 pub mod plan;
 pub mod paper;
 pub mod public;
+pub mod recording;
 pub mod registration;
 pub mod settings;
 pub mod state;
@@ -119,6 +121,10 @@ pub async fn launch_with_listener(
     } else {
         None
     };
+    let recorder = match &media {
+        Some(m) if settings.recording.enabled => Some(recording::start(&settings, m, &files, db.clone()).await?),
+        _ => None,
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
@@ -131,14 +137,24 @@ pub async fn launch_with_listener(
         media_events,
         files,
         face,
+        cameras: camera::Ingests::new(media.clone()),
     };
+    // Room cameras are pulled by this node's media server from the start.
+    let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
+    state.cameras.start(&state.db, &vault).await?;
+    let cameras = state.cameras.clone();
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
+    if let Some(r) = recorder {
+        // Closes open segments so they reach storage whole.
+        r.stop().await;
+    }
     if let Some(r) = rechecks {
         r.abort();
     }
+    cameras.stop_all().await;
     served?;
     if let Some(m) = media {
         m.shutdown().await;
@@ -181,6 +197,7 @@ pub(crate) fn media_settings(settings: &Settings, key: &[u8]) -> media_server::M
     let m = &settings.media;
     let mut ms = media_server::MediaSettings::new(m.udp_bind, key.to_vec());
     ms.public_ip = m.public_ip;
+    ms.tcp_bind = m.tcp_bind;
     if let Some(secret) = &m.turn_secret {
         ms.turn = Some(media_server::TurnSettings {
             urls: m.turn_urls.clone(),

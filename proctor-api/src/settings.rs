@@ -64,6 +64,8 @@ pub struct MediaConfig {
     pub udp_bind: SocketAddr,
     /// Address announced to browsers when the server sits behind 1:1 NAT.
     pub public_ip: Option<std::net::IpAddr>,
+    /// ICE-TCP: a TCP port for browsers whose network blocks UDP (off when unset).
+    pub tcp_bind: Option<SocketAddr>,
     /// TURN servers (coturn, `use-auth-secret`) for networks that block UDP.
     pub turn_urls: Vec<String>,
     pub turn_secret: Option<Secret>,
@@ -77,10 +79,26 @@ impl Default for MediaConfig {
             enabled: true,
             udp_bind: SocketAddr::from(([127, 0, 0, 1], 8443)),
             public_ip: None,
+            tcp_bind: None,
             turn_urls: Vec::new(),
             turn_secret: None,
             token_ttl_secs: 300,
         }
+    }
+}
+
+/// Recording of every published track into object storage (needs `media.enabled`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    /// Target segment length; segments are cut at the next keyframe.
+    pub segment_secs: u64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        RecordingConfig { enabled: true, segment_secs: 60 }
     }
 }
 
@@ -228,6 +246,7 @@ pub struct Settings {
     #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
+    pub recording: RecordingConfig,
     pub face: FaceConfig,
 }
 
@@ -254,6 +273,7 @@ impl Default for Settings {
             media: MediaConfig::default(),
             media_node: MediaNodeConfig::default(),
             storage: StorageConfig::default(),
+            recording: RecordingConfig::default(),
             face: FaceConfig::default(),
         }
     }
@@ -330,6 +350,9 @@ impl Settings {
         }
         if self.storage.link_ttl_secs == 0 || self.storage.link_ttl_secs > 86_400 {
             return Err("storage.link_ttl_secs must be between 1 and 86400".into());
+        }
+        if !(1..=3600).contains(&self.recording.segment_secs) {
+            return Err("recording.segment_secs must be between 1 and 3600".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

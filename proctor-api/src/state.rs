@@ -24,4 +24,6 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// The face engine, when `face.enabled`.
     pub face: Option<crate::face::FaceService>,
+    /// The room cameras this node pulls (`camera` domain).
+    pub cameras: Arc<crate::camera::Ingests>,
 }

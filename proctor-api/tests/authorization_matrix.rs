@@ -94,6 +94,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/live/publish-token", Only(CANDIDATE)),
     ("post", "/api/live/watch-token", Only(PROCTOR)),
     ("get", "/api/live/rooms", Only(PROCTOR)),
+    // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
+    ("get", "/api/recordings", Only(PROCTOR)),
+    ("post", "/api/recordings/playback", Only(PROCTOR)),
     ("post", "/api/media-nodes/heartbeat", Node),
     ("post", "/api/media-nodes/events", Node),
     ("get", "/api/media-nodes", Only(ADMIN)),
@@ -140,6 +143,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/face/me/recheck/{id}", Only(CANDIDATE)),
     ("get", "/api/face/alerts", Only(PROCTOR)),
     ("post", "/api/face/alerts/{id}/ack", Only(PROCTOR)),
+    // Room cameras: proctors see status (invigilators only on duty), staff manage.
+    ("get", "/api/cameras", Only(PROCTOR)),
+    ("get", "/api/rooms/{id}/cameras", Only(PROCTOR)),
+    ("post", "/api/rooms/{id}/cameras", Only(STAFF)),
+    ("patch", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
+    ("delete", "/api/rooms/{id}/cameras/{camera}", Only(STAFF)),
     // Last: an allowed call ends the caller's session.
     ("post", "/api/auth/logout", SignedIn),
 ];

@@ -33,6 +33,11 @@ const INTERFACES = {
   RegistrationFile: { schema: 'FileInfo', request: false },
   RegistrationForm: { schema: 'RegistrationForm', request: true },
   ReviewRequest: { schema: 'Review', request: true },
+  RecordingGap: { schema: 'RecordingGap', request: false },
+  RecordingSummary: { schema: 'RecordingSummary', request: false },
+  PlaybackRequest: { schema: 'PlaybackRequest', request: true },
+  PlaybackSegment: { schema: 'PlaybackSegment', request: false },
+  PlaybackPlan: { schema: 'PlaybackPlan', request: false },
   FaceReason: { schema: 'FaceReason', request: false },
   FaceEnrolment: { schema: 'FaceEnrolment', request: false },
   FaceCheck: { schema: 'FaceCheck', request: false },
@@ -94,6 +99,9 @@ const INTERFACES = {
   AnotherRegistration: { schema: 'AnotherRegistration', request: true },
   RegistrationProfile: { schema: 'RegistrationProfile', request: false },
   Notification: { schema: 'Notification', request: false },
+  RoomCamera: { schema: 'Camera', request: false },
+  NewCameraRequest: { schema: 'NewCamera', request: true },
+  CameraChangeRequest: { schema: 'CameraChange', request: true },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

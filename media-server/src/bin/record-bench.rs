@@ -25,7 +25,8 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// 10 s of 640×360 30 fps VP8 at `kbps`, a keyframe every 2 s: (frame, keyframe).
+/// 10 s of 640×360 30 fps VP8 at up to `kbps` (a simple moving picture needs less), a
+/// keyframe every 2 s: (frame, keyframe).
 fn encode(kbps: u64) -> Vec<(Bytes, bool)> {
     gst::init().expect("gstreamer");
     let desc = format!(

@@ -1,7 +1,7 @@
 //! Development/test node: the SFU on loopback with a fixed test key, a token minting
 //! endpoint and the static test pages. Never deploy this; its key is public.
 //!
-//! `sfu-dev [--http ADDR] [--udp ADDR] [--public IP:PORT] [--static DIR] [--turn-url URL --turn-secret S]
+//! `sfu-dev [--http ADDR] [--udp ADDR] [--tcp ADDR] [--public IP:PORT] [--static DIR] [--turn-url URL --turn-secret S]
 //!  [--record DIR [--segment-secs N]]` — `--record` records every track into a local object
 //! store at `DIR/objects` (work files in `DIR/work`); SIGINT closes the open segments.
 //! Prints `SFU_DEV_READY {"http":..,"udp":..}` once listening, then one `EVENT {..}` line
@@ -57,6 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/media")
     });
     let mut settings = MediaSettings::new(udp, DEV_KEY);
+    settings.tcp_bind = arg(&args, "--tcp").map(|a| a.parse()).transpose()?;
     if let Some(public) = arg(&args, "--public") {
         let public: SocketAddr = public.parse()?;
         settings.public_ip = Some(public.ip());
@@ -90,6 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "http": format!("http://{}", listener.local_addr()?),
         "udp": server.advertised_addr().to_string(),
         "udp_local": server.udp_local_addr().to_string(),
+        "tcp_local": server.tcp_local_addr().map(|a| a.to_string()),
     });
     println!("SFU_DEV_READY {ready}");
     axum::serve(listener, app)

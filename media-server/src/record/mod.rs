@@ -204,6 +204,14 @@ impl Open {
     }
 }
 
+struct Anchor {
+    track: TrackId,
+    layer: Option<String>,
+    rtp: u64,
+    clock_rate: u32,
+    start_ms: u64,
+}
+
 #[derive(Clone, Copy)]
 struct LayerSeen {
     width: u32,
@@ -217,6 +225,9 @@ struct Recording {
     /// Why the media may break before the next segment.
     resume_reason: Option<GapReason>,
     last_keyframe_request: Option<Instant>,
+    /// Where the segment just cut at a keyframe started, so the next one continues its
+    /// media clock (arrival times jitter; RTP time is what plays).
+    anchor: Option<Anchor>,
     jobs: mpsc::UnboundedSender<Job>,
     finisher: JoinHandle<()>,
 }
@@ -256,7 +267,13 @@ async fn run(
                 _ => {}
             },
             _ = tick.tick() => l.idle(Instant::now()),
-            _ = &mut stop => break,
+            _ = &mut stop => {
+                // Frames already queued were received: record them before closing.
+                while let Ok(f) = frames.try_recv() {
+                    l.frame(f);
+                }
+                break;
+            }
         }
     }
     l.close_all().await;
@@ -288,6 +305,7 @@ impl Loop {
                     open: None,
                     resume_reason: None,
                     last_keyframe_request: None,
+                    anchor: None,
                     jobs,
                     finisher,
                 },
@@ -332,7 +350,15 @@ impl Loop {
                 rec.resume_reason = Some(GapReason::LostFrames);
             } else if f.keyframe && elapsed >= target_ns {
                 // Cut here: the next segment starts with this keyframe.
+                let anchor = Anchor {
+                    track: f.track,
+                    layer: o.layer.clone(),
+                    rtp: o.first_rtp,
+                    clock_rate: o.clock_rate,
+                    start_ms: o.start_ms,
+                };
                 self.close(rec);
+                rec.anchor = Some(anchor);
             } else {
                 let near_end = elapsed + CUT_LEAD.as_nanos() as u64 >= target_ns;
                 self.write(rec, f, near_end);
@@ -394,7 +420,13 @@ impl Loop {
                 return;
             }
         };
-        let start_ms = self.wall_ms(f.arrival);
+        let continued = rec.anchor.take().filter(|a| {
+            a.track == f.track && a.layer == f.layer && rec.resume_reason.is_none() && f.rtp_time >= a.rtp
+        });
+        let start_ms = match continued {
+            Some(a) => a.start_ms + (f.rtp_time - a.rtp) * 1000 / u64::from(a.clock_rate.max(1)),
+            None => self.wall_ms(f.arrival),
+        };
         let _ = rec.jobs.send(Job::Opened { start_ms, reason: rec.resume_reason.take() });
         self.shared.stats.open_segments.fetch_add(1, Ordering::Relaxed);
         rec.open = Some(Open {

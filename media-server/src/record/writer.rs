@@ -44,7 +44,8 @@ impl SegmentWriter {
         let chain = match codec {
             Codec::Vp8 => format!("video/x-vp8,width={w},height={h},framerate=30/1\" ! webmmux"),
             Codec::Vp9 => format!("video/x-vp9,width={w},height={h},framerate=30/1\" ! webmmux"),
-            Codec::Opus => "audio/x-opus,rate=48000,channels=2,channel-mapping-family=0\" ! webmmux".into(),
+            // The parser's typed pad makes the muxer hand out an audio pad, not its first (video) one.
+            Codec::Opus => "audio/x-opus,rate=48000,channels=2,channel-mapping-family=0\" ! opusparse ! webmmux".into(),
             Codec::H264 => {
                 "video/x-h264,stream-format=byte-stream,alignment=au\" ! h264parse ! mp4mux fragment-duration=1000".into()
             }

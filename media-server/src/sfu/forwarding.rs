@@ -2,8 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use str0m::format::Codec;
-use str0m::media::{KeyframeRequest, KeyframeRequestKind, MediaData, MediaTime, Mid, Rid};
+use std::sync::Arc;
+
+use str0m::format::{Codec, PayloadParams};
+use str0m::media::{KeyframeRequest, KeyframeRequestKind, MediaData, MediaTime, Mid, Pt, Rid, Writer};
 
 use bytes::Bytes;
 
@@ -14,6 +16,39 @@ use crate::forward::FrameInfo;
 use crate::ids::{RoomId, SessionId, TrackId};
 use crate::room::{Layers, PublishedTrack, vp8_keyframe_width};
 use crate::tap::{self, TapFrame};
+
+/// One whole frame of a published track as the core forwards it.
+pub(super) struct Frame {
+    /// Simulcast layer (None without simulcast, and for injected tracks).
+    pub rid: Option<Rid>,
+    pub keyframe: bool,
+    /// Source RTP time and its clock.
+    pub time: MediaTime,
+    pub arrival: Instant,
+    /// The codec as the publisher negotiated it (or as an injected track declares it).
+    pub params: PayloadParams,
+    /// False after frames were lost on the way in.
+    pub contiguous: bool,
+    pub data: Arc<[u8]>,
+}
+
+/// The subscriber's payload type for a frame of `params`: str0m's match when it was
+/// negotiated on this m-line, else the same codec in another profile (an RTSP camera's
+/// H.264 profile need not be one the browser listed; browsers decode every profile of a
+/// codec they accept), else str0m's match as it is.
+fn send_pt(writer: &Writer<'_>, params: PayloadParams) -> Option<Pt> {
+    let matched = writer.match_params(params);
+    if matched.is_some_and(|pt| writer.payload_params().any(|p| p.pt() == pt)) {
+        return matched;
+    }
+    let spec = params.spec();
+    let same_codec = writer
+        .payload_params()
+        .filter(|p| p.spec().codec == spec.codec)
+        .max_by_key(|p| p.spec().format.packetization_mode == spec.format.packetization_mode)
+        .map(|p| p.pt());
+    same_codec.or(matched)
+}
 
 /// Several subscribers asking at once must not turn into a keyframe storm upstream.
 const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(250);
@@ -72,7 +107,7 @@ impl Sfu {
     }
 
     /// Re-point viewers at the newest tracks and let walls renegotiate.
-    fn room_changed(&mut self, room_id: &RoomId) {
+    pub(super) fn room_changed(&mut self, room_id: &RoomId) {
         let ids: Vec<SessionId> = self
             .sessions
             .values()
@@ -125,7 +160,6 @@ impl Sfu {
     }
 
     pub(super) fn forward_media(&mut self, now: Instant, id: SessionId, data: MediaData) {
-        self.stats.frames_received += 1;
         let Some(s) = self.sessions.get(&id) else {
             return;
         };
@@ -136,48 +170,64 @@ impl Sfu {
             return;
         };
         let room_id = s.room.clone();
-        let Some(room) = self.rooms.get_mut(&room_id) else {
+        let frame = Frame {
+            rid: data.rid,
+            keyframe: data.is_keyframe(),
+            time: data.time,
+            arrival: data.network_time,
+            params: data.params,
+            contiguous: data.contiguous,
+            data: data.data,
+        };
+        self.forward_frame(now, &room_id, track, frame);
+    }
+
+    /// The one function every published frame passes, from a WebRTC publisher or an
+    /// injected track (RTSP camera): layer bookkeeping, then each subscriber's decision.
+    pub(super) fn forward_frame(&mut self, now: Instant, room_id: &RoomId, track: TrackId, frame: Frame) {
+        self.stats.frames_received += 1;
+        let Some(room) = self.rooms.get_mut(room_id) else {
             return;
         };
         let Some(t) = room.track_mut(track) else {
             return;
         };
-        let keyframe = data.is_keyframe();
-        let width = (keyframe && data.params.spec().codec == Codec::Vp8)
-            .then(|| vp8_keyframe_width(&data.data))
+        let keyframe = frame.keyframe;
+        let width = (keyframe && frame.params.spec().codec == Codec::Vp8)
+            .then(|| vp8_keyframe_width(&frame.data))
             .flatten();
-        t.layers.on_frame(data.rid, now, width);
+        t.layers.on_frame(frame.rid, now, width);
         let active = t.layers.active(now);
         let audio = t.kind == TrackKind::Audio;
-        if let Some(codec) = tap_codec(data.params.spec().codec) {
-            self.taps.offer(&room_id, &t.owner, t.kind, || TapFrame {
+        if let Some(codec) = tap_codec(frame.params.spec().codec) {
+            self.taps.offer(room_id, &t.owner, t.kind, || TapFrame {
                 room: room_id.clone(),
                 participant: t.owner.clone(),
                 track,
                 kind: t.kind,
                 codec,
-                layer: data.rid.map(|r| r.to_string()),
+                layer: frame.rid.map(|r| r.to_string()),
                 keyframe,
-                rtp_time: data.time.numer(),
-                clock_rate: data.time.frequency().get(),
-                arrival: data.network_time,
-                data: Bytes::from_owner(data.data.clone()),
+                rtp_time: frame.time.numer(),
+                clock_rate: frame.time.frequency().get(),
+                arrival: frame.arrival,
+                data: Bytes::from_owner(frame.data.clone()),
             });
         }
-        let frame = FrameInfo {
-            rid: data.rid,
+        let info = FrameInfo {
+            rid: frame.rid,
             keyframe,
-            rtp_time: data.time.numer(),
-            clock_rate: data.time.frequency().get(),
-            arrival: data.network_time,
+            rtp_time: frame.time.numer(),
+            clock_rate: frame.time.frequency().get(),
+            arrival: frame.arrival,
             audio,
         };
         let subs: Vec<(SessionId, Mid)> = room.subscribers(track).collect();
 
         let mut wanted_keyframes: Vec<Option<Rid>> = Vec::new();
-        if !data.contiguous && !audio {
+        if !frame.contiguous && !audio {
             // Frames were lost beyond NACK's reach: ask for a fresh start.
-            wanted_keyframes.push(data.rid);
+            wanted_keyframes.push(frame.rid);
         }
         for (sid, mid) in subs {
             let Some(v) = self.sessions.get_mut(&sid) else {
@@ -186,7 +236,7 @@ impl Sfu {
             let Some(d) = v.down.get_mut(&mid) else {
                 continue;
             };
-            let decision = d.selector.decide(&frame, &active, now);
+            let decision = d.selector.decide(&info, &active, now);
             if let Some(rid) = decision.request_keyframe {
                 wanted_keyframes.push(rid);
             }
@@ -196,18 +246,19 @@ impl Sfu {
             let Some(writer) = v.rtc.writer(mid) else {
                 continue;
             };
-            let Some(pt) = writer.match_params(data.params) else {
+            let Some(pt) = send_pt(&writer, frame.params) else {
                 continue;
             };
-            let time = MediaTime::new(out_time, data.time.frequency());
-            if writer.write(pt, data.network_time, time, data.data.clone()).is_ok() {
+            let time = MediaTime::new(out_time, frame.time.frequency());
+            if writer.write(pt, frame.arrival, time, frame.data.clone()).is_ok() {
                 self.stats.frames_forwarded += 1;
             }
             v.dirty = true;
+            self.dirty.push(sid);
         }
         wanted_keyframes.dedup();
         for rid in wanted_keyframes {
-            self.request_keyframe(now, track, &room_id, rid, KeyframeRequestKind::Pli);
+            self.request_keyframe(now, track, room_id, rid, KeyframeRequestKind::Pli);
         }
     }
 
@@ -295,6 +346,7 @@ impl Sfu {
         if writer.request_keyframe(rid, kind).is_ok() {
             self.stats.keyframe_requests_sent += 1;
             p.dirty = true;
+            self.dirty.push(pub_id);
         }
     }
 }

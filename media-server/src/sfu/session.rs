@@ -84,6 +84,8 @@ pub struct Session {
     pub down: BTreeMap<Mid, DownTrack>,
     /// When str0m wants `handle_input(Timeout)` next.
     pub timeout: Instant,
+    /// The entry this session has in the core's timer set.
+    pub armed: Option<Instant>,
     /// Has input or writes that need a `poll_output` pass.
     pub dirty: bool,
     pub created: Instant,

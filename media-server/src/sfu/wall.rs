@@ -29,7 +29,10 @@ impl Sfu {
     /// Offer added/removed tiles to every wall whose room changed and that is not mid-negotiation.
     pub(super) fn sync_walls(&mut self) {
         let max = self.cfg.max_wall_tiles;
-        for s in self.sessions.values_mut() {
+        for id in &self.walls {
+            let Some(s) = self.sessions.get_mut(id) else {
+                continue;
+            };
             let SessionKind::Wall(w) = &s.kind else {
                 continue;
             };
@@ -40,6 +43,7 @@ impl Sfu {
                 continue;
             };
             negotiate(s, room, max);
+            self.dirty.push(*id);
         }
     }
 
@@ -56,6 +60,7 @@ impl Sfu {
                     return;
                 };
                 answer_received(s, room, &sdp);
+                self.dirty.push(id);
             }
             WallMessage::Layer { mid, layer } => {
                 let layer = if layer == "high" { Layer::High } else { Layer::Low };

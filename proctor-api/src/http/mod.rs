@@ -62,7 +62,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::media_node::router())
         .merge(bank::router())
         .merge(paper::router())
+        .merge(crate::recording::router())
         .merge(crate::face::router())
+        .merge(crate::camera::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

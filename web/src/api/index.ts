@@ -43,7 +43,11 @@ import type {
   MediaGrant,
   OrgProfile,
   OrgProfileInput,
+  PlaybackPlan,
+  PlaybackRequest,
   Plan,
+  RecordingQuery,
+  RecordingSummary,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -78,6 +82,7 @@ import type {
   Site,
   Usage,
 } from './types'
+import type { CameraChangeRequest, NewCameraRequest, RoomCamera } from './types'
 
 export { ApiError, getToken, setToken, installApiHooks } from './client'
 export * from './types'
@@ -323,6 +328,16 @@ export const candidateApi = {
   notifications: () => request<Notification[]>('GET', '/api/me/notifications'),
 }
 
+export const recordingApi = {
+  list: (q: RecordingQuery = {}) => {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v))
+    const qs = params.toString()
+    return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
+  },
+  playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
+}
+
 /** A picture as multipart field `file`, answered with JSON or an ApiError. */
 async function sendPicture<T>(path: string, picture: Blob): Promise<T> {
   const form = new FormData()
@@ -349,4 +364,20 @@ export const faceApi = {
   alerts: () => request<FaceAlert[]>('GET', '/api/face/alerts'),
   acknowledge: (id: number) => request<void>('POST', `/api/face/alerts/${encodeURIComponent(String(id))}/ack`),
   timeline: (id: number) => request<FaceTimeline>('GET', `/api/face/accounts/${encodeURIComponent(String(id))}/checks`),
+}
+
+export const camerasApi = {
+  /** Every camera the caller may see (invigilators: rooms on duty). */
+  list: () => request<RoomCamera[]>('GET', '/api/cameras'),
+  inRoom: (id: number) => request<RoomCamera[]>('GET', `/api/rooms/${encodeURIComponent(String(id))}/cameras`),
+  create: (id: number, body: NewCameraRequest) =>
+    request<RoomCamera>('POST', `/api/rooms/${encodeURIComponent(String(id))}/cameras`, body),
+  update: (id: number, camera: number, body: CameraChangeRequest) =>
+    request<RoomCamera>(
+      'PATCH',
+      `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`,
+      body,
+    ),
+  remove: (id: number, camera: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`),
 }

@@ -736,3 +736,98 @@ export interface Notification {
   body: string
   created_at: string
 }
+
+export type CameraStatus = 'disabled' | 'connecting' | 'online' | 'offline' | 'unauthorised'
+
+/** An exam-room IP camera pulled into the room's live wall; credentials never come back. */
+export interface RoomCamera {
+  id: number
+  room_id: number
+  room_name: string
+  site_name: string
+  label: string
+  /** `rtsp://host[:port]/path`, without credentials. */
+  url: string
+  has_credentials: boolean
+  enabled: boolean
+  status: CameraStatus
+  /** The camera's last reason for not being online. */
+  last_error: string | null
+  status_at: string | null
+  last_online_at: string | null
+  last_offline_at: string | null
+  /** The live room its picture appears in, e.g. `room-3`. */
+  live_room: string
+  /** Its participant id on the wall, e.g. `camera:7`. */
+  participant: string
+  created_at: string
+  updated_at: string
+}
+
+export interface NewCameraRequest {
+  label: string
+  url: string
+  username: string
+  password: string
+  enabled?: boolean | null
+}
+
+export interface CameraChangeRequest {
+  label?: string | null
+  url?: string | null
+  username?: string | null
+  password?: string | null
+  enabled?: boolean | null
+}
+
+/** A hole in a recording (times in Unix milliseconds). */
+export interface RecordingGap {
+  from_ms: number
+  to_ms: number
+  /** `publisher_reconnect`, `lost_frames` or `server_restart`. */
+  reason: string
+}
+
+/** Everything recorded of one participant's audio or video in one room. */
+export interface RecordingSummary {
+  room: string
+  participant: string
+  candidate_id?: number | null
+  /** `audio` or `video`. */
+  kind: string
+  start_ms: number
+  end_ms: number
+  segments: number
+  size_bytes: number
+  gaps: RecordingGap[]
+}
+
+export interface PlaybackRequest {
+  room: string
+  participant: string
+  kind: string
+  from_ms?: number | null
+  to_ms?: number | null
+  session_id?: number | null
+}
+
+/** One self-contained, seekable file of a recording, behind a short-lived signed link. */
+export interface PlaybackSegment {
+  start_ms: number
+  end_ms: number
+  codec: string
+  size_bytes: number
+  url: string
+}
+
+export interface PlaybackPlan {
+  segments: PlaybackSegment[]
+  gaps: RecordingGap[]
+  link_ttl_secs: number
+}
+
+export interface RecordingQuery {
+  room?: string
+  candidate_id?: number
+  session_id?: number
+}

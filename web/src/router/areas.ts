@@ -9,6 +9,7 @@ import {
   DataAnalysis,
   Document,
   EditPen,
+  Film,
   Files,
   HomeFilled,
   Histogram,
@@ -45,8 +46,12 @@ const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 // The live wall, for every role that watches candidates' cameras.
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
+// Recordings with their player, for staff, supervisors and invigilators (their sessions).
+const recordings: Lazy = () => import('@/views/staff/RecordingsView.vue')
 // Face check-in reviews, re-check alerts and timelines, for invigilators and staff.
 const faceReview: Lazy = () => import('@/views/invigilator/FaceReviewView.vue')
+// Room cameras: staff manage them, invigilators and supervisors see their status.
+const roomCameras: Lazy = () => import('@/views/staff/CamerasView.vue')
 
 export const AREAS: Record<Role, AreaPage[]> = {
   admin: [
@@ -67,7 +72,9 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'papers', title: 'papers', icon: Files, component: () => import('@/views/staff/PaperView.vue') },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
     { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   examiner: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/examiner/HomeView.vue') },
@@ -78,12 +85,16 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
     { path: 'rooms', title: 'rooms', icon: VideoCamera },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
     { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
   ],
   supervisor: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/supervisor/HomeView.vue') },
     { path: 'patrol', title: 'patrol', icon: View, component: liveWall },
     { path: 'audit', title: 'audit', icon: List, component: auditLog },
+    { path: 'cameras', title: 'cameras', icon: VideoCamera, component: roomCameras },
+    { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
   ],
   candidate: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/candidate/HomeView.vue') },

@@ -117,10 +117,22 @@ fn vp8() -> RTCRtpCodecParameters {
     }
 }
 
-pub async fn peer(totals: Arc<Totals>, base: Instant, ip: std::net::IpAddr) -> Result<Peer, BoxError> {
+/// What a peer does; viewers are kept as cheap as possible so one client process can drive
+/// hundreds of them: no interceptors (no NACK, TWCC or receiver reports), they only count
+/// and timestamp packets. Publishers keep the defaults (NACK responder, sender reports).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Publisher,
+    Viewer,
+}
+
+pub async fn peer(totals: Arc<Totals>, base: Instant, ip: std::net::IpAddr, role: Role) -> Result<Peer, BoxError> {
     let mut engine = MediaEngine::default();
     engine.register_codec(vp8(), RtpCodecKind::Video)?;
-    let registry = register_default_interceptors(Registry::new(), &mut engine)?;
+    let registry = match role {
+        Role::Publisher => register_default_interceptors(Registry::new(), &mut engine)?,
+        Role::Viewer => Registry::new(),
+    };
     let (gtx, gathered) = watch::channel(false);
     let (ctx, connected) = watch::channel(false);
     let handler = Arc::new(Handler { gathered: gtx, connected: ctx, totals, base });

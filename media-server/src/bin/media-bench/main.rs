@@ -21,12 +21,19 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use client::{Peer, Totals};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Publishers set up at once: hundreds of simultaneous DTLS handshakes on two cores made
+/// some miss their deadline; the load itself starts once all are up.
+const SETUP_AT_ONCE: usize = 16;
+
+/// How long one peer may take to connect while the others are being set up.
+const CONNECT_WAIT: Duration = Duration::from_secs(60);
 
 struct Figures {
     name: &'static str,
@@ -72,9 +79,14 @@ async fn main() -> Result<(), BoxError> {
     let kbps = frames.iter().map(|f| f.len()).sum::<usize>() as f64 * 8.0 / 10.0 / 1000.0;
     println!("load: {publishers} publishers x {viewers} viewers, VP8 {kbps:.0} kbps, {seconds} s measured, on {ip}");
 
+    // The sfu-dev built beside this binary: a release build when built as documented.
     let sfu_bin = std::env::var_os("SFU_DEV_BIN").map(PathBuf::from).unwrap_or_else(|| {
         std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("sfu-dev"))).unwrap_or_default()
     });
+    println!("sfu: {}", sfu_bin.display());
+    if sfu_bin.components().any(|c| c.as_os_str() == "debug") {
+        println!("  warning: a debug build of sfu-dev; figures are not comparable with Janus");
+    }
     let ours = run_sfu(&sfu_bin, ip, frames.clone(), publishers, viewers, seconds).await?;
     print(&ours);
     if with_janus {
@@ -115,13 +127,16 @@ async fn run_sfu(bin: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n: 
     let base = Instant::now();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut set = JoinSet::new();
+    let setup = Arc::new(Semaphore::new(SETUP_AT_ONCE));
     for i in 0..n {
+        let setup = setup.clone();
         let (http, base_url, totals, frames, stop_rx) = (http.clone(), base_url.clone(), totals.clone(), frames.clone(), stop_rx.clone());
         set.spawn(async move {
+            let _turn = setup.acquire_owned().await?;
             let room = format!("bench-{}", i / 10);
             let sub = format!("candidate:{i}");
             let mut peers = Vec::new();
-            let mut publisher = client::peer(totals.clone(), base, ip).await?;
+            let mut publisher = client::peer(totals.clone(), base, ip, client::Role::Publisher).await?;
             let track = publisher.add_vp8_track().await?;
             let t = sfu::token(&http, &base_url, &room, &sub, "publish").await?;
             let offer = publisher.offer().await?;
@@ -134,14 +149,14 @@ async fn run_sfu(bin: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n: 
             }
             publisher.accept_answer(answer).await?;
             // A WHEP viewer can only attach once the publisher is connected and publishing.
-            if !publisher.wait_connected(Duration::from_secs(20)).await {
+            if !publisher.wait_connected(CONNECT_WAIT).await {
                 return Err(format!("publisher {sub} did not connect").into());
             }
             tokio::spawn(client::stream(publisher.pc.clone(), track, frames, base, stop_rx));
             tokio::time::sleep(Duration::from_millis(200)).await;
             peers.push(publisher);
             for j in 0..m {
-                let mut v = client::peer(totals.clone(), base, ip).await?;
+                let mut v = client::peer(totals.clone(), base, ip, client::Role::Viewer).await?;
                 v.add_recv_video().await?;
                 let t = sfu::token(&http, &base_url, &room, &format!("invigilator:{j}"), "view").await?;
                 let url = format!("{base_url}/media/whep/candidate%3A{i}");
@@ -185,24 +200,27 @@ async fn run_janus(dir: &std::path::Path, ip: IpAddr, frames: Arc<Vec<Bytes>>, n
     let base = Instant::now();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut set = JoinSet::new();
+    let setup = Arc::new(Semaphore::new(SETUP_AT_ONCE));
     for i in 0..n {
+        let setup = setup.clone();
         let (http, url, totals, frames, stop_rx) = (http.clone(), proc.url.clone(), totals.clone(), frames.clone(), stop_rx.clone());
         set.spawn(async move {
+            let _turn = setup.acquire_owned().await?;
             let feed = 1000 + i as u64;
             let mut peers = Vec::new();
-            let mut publisher = client::peer(totals.clone(), base, ip).await?;
+            let mut publisher = client::peer(totals.clone(), base, ip, client::Role::Publisher).await?;
             let track = publisher.add_vp8_track().await?;
             let s = janus::Session::new(&http, &url).await?;
             s.publish(&mut publisher, feed).await?;
             s.keep_polling();
-            if !publisher.wait_connected(Duration::from_secs(20)).await {
+            if !publisher.wait_connected(CONNECT_WAIT).await {
                 return Err(format!("janus publisher {feed} did not connect").into());
             }
             tokio::spawn(client::stream(publisher.pc.clone(), track, frames, base, stop_rx));
             tokio::time::sleep(Duration::from_millis(500)).await;
             peers.push(publisher);
             for _ in 0..m {
-                let mut v = client::peer(totals.clone(), base, ip).await?;
+                let mut v = client::peer(totals.clone(), base, ip, client::Role::Viewer).await?;
                 let s = janus::Session::new(&http, &url).await?;
                 s.subscribe(&mut v, feed).await?;
                 s.keep_polling();
@@ -228,7 +246,7 @@ async fn collect(mut set: JoinSet<Result<Vec<Peer>, BoxError>>) -> Result<Vec<Pe
     }
     let mut connected = 0;
     for p in peers.iter_mut() {
-        connected += usize::from(p.wait_connected(Duration::from_secs(15)).await);
+        connected += usize::from(p.wait_connected(CONNECT_WAIT).await);
     }
     println!("  {connected}/{} peer connections up", peers.len());
     Ok(peers)
