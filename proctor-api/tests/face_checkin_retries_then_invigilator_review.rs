@@ -1,7 +1,8 @@
 //! Check-in by face: the approved registration portrait is enrolled; the same person
 //! passes; another person, two faces and no face fail with their reasons; the third failure
 //! goes to an invigilator, who sees both pictures through signed links and approves.
-//! Candidates cannot review, nor check in again while a review is pending.
+//! Candidates cannot review, nor check in again while a review is pending. Without a live
+//! camera on the API's SFU the uploaded still is used (source `still`) and is required.
 
 mod common;
 mod face_support;
@@ -29,9 +30,14 @@ async fn face_checkin_retries_then_invigilator_review() {
     let status = json_of(get(&srv, &c.token, "/api/face/check-in").await, 200).await;
     assert_eq!((status["enrolled"].as_bool(), status["state"].as_str()), (Some(true), Some("none")));
 
-    // Same person, another photo: passes.
+    // Not publishing a camera here: a check-in without a still is refused, and not counted.
+    let r = srv.client.post(srv.url("/api/face/check-in")).bearer_auth(&c.token).send().await.unwrap();
+    let body = json_of(r, 400).await;
+    assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("missing_field"), Some("file")), "{body}");
+
+    // Same person, another photo: passes, from the still.
     let r = json_of(send_picture(&srv, &c.token, "/api/face/check-in", celebrity("img2.jpg")).await, 200).await;
-    assert_eq!(r["check"]["outcome"], "passed", "{r}");
+    assert_eq!((r["check"]["outcome"].as_str(), r["check"]["frame_source"].as_str()), (Some("passed"), Some("still")), "{r}");
     assert!(r["check"]["distance"].as_f64().unwrap() <= 0.5493);
     assert!(r["check"]["liveness"].is_number(), "liveness recorded beside the check");
 

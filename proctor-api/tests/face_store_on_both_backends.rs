@@ -132,7 +132,11 @@ async fn story(db: &Db) {
     face::replace_plan(db, session, 2, "2026-01-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z", inv, &slots).await.unwrap();
     face::replace_plan(db, session, 2, "2026-01-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z", inv, &slots).await.unwrap();
     let now = "2026-06-01T00:00:00.000Z";
+    let due = face::due_pending(db, now).await.unwrap();
+    assert_eq!(due.len(), 1, "one of the two moments has come");
     assert_eq!(face::ask_due(db, now).await.unwrap(), 1, "one of the two moments has come");
+    assert!(!face::ask_one(db, due[0].face_recheck_slot_id, now).await.unwrap(), "already asked");
+    assert!(face::due_pending(db, now).await.unwrap().is_empty());
     let asked = face::asked_for(db, cand).await.unwrap().unwrap();
     assert_eq!(asked.due_at, "2026-01-01T00:00:00.000Z");
     assert_eq!(face::slot(db, asked.face_recheck_slot_id).await.unwrap().unwrap().state, "asked");

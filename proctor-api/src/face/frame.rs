@@ -1,10 +1,19 @@
 //! Where the picture of a check comes from. The one place to switch between sources: the
-//! live grab from the candidate's published track (`MediaServer::grab_frame`, once it is on
-//! main) and the still the camera page captures from the same camera and uploads.
+//! live grab from the candidate's published track on the in-process SFU
+//! (`MediaServer::grab_frame`) and the still the camera page captures from the same camera
+//! and uploads (used when the page is not publishing here, e.g. media runs on a separate
+//! node, or when the grab fails).
+
+use std::time::Duration;
 
 use bytes::Bytes;
+use media_server::{ParticipantId, RoomId};
 
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// How long a live grab may wait for a keyframe before the still is used instead.
+pub const LIVE_GRAB_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A picture to verify, with how it was obtained (recorded beside the check).
 pub struct Frame {
@@ -17,10 +26,29 @@ pub struct Frame {
 pub enum FrameSource {
     /// A still captured by the camera page (JPEG or PNG).
     Still(Bytes),
+    /// The current picture of a participant's published camera on the in-process SFU.
+    Live { room: String, participant: String },
 }
 
 impl FrameSource {
-    pub async fn take(self) -> ApiResult<Frame> {
+    /// The live camera of `account` (signed in as `role`) when it is publishing video into its
+    /// camera-check room on the in-process SFU; `None` otherwise.
+    pub fn live_of(state: &AppState, account: i64, role: &str) -> Option<FrameSource> {
+        state.media.as_ref()?;
+        let room = crate::live::check_room(account);
+        if !state.live.has_room(&room) {
+            return None;
+        }
+        let participant = format!("{role}:{account}");
+        let publishing = state.live.rooms().into_iter().filter(|r| r.room == room).any(|r| {
+            r.participants
+                .iter()
+                .any(|p| p.participant == participant && p.role == "publish" && p.video_tracks > 0)
+        });
+        publishing.then_some(FrameSource::Live { room, participant })
+    }
+
+    pub async fn take(self, state: &AppState) -> ApiResult<Frame> {
         match self {
             FrameSource::Still(bytes) => {
                 if bytes.is_empty() {
@@ -28,6 +56,27 @@ impl FrameSource {
                 }
                 let content_type = sniff(&bytes).ok_or(ApiError::UnsupportedMediaType)?;
                 Ok(Frame { bytes, content_type, source: "still" })
+            }
+            FrameSource::Live { room, participant } => {
+                let media = state
+                    .media
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("live grab without an in-process media server"))?;
+                let picture = media
+                    .grab_frame(&RoomId(room), &ParticipantId(participant), LIVE_GRAB_TIMEOUT)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("live grab: {e}"))?;
+                // Kept as evidence like an uploaded still; JPEG keeps it small.
+                let bytes = tokio::task::spawn_blocking(move || {
+                    let mut out = Vec::new();
+                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+                        .encode_image(&picture)
+                        .map(|()| out)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("jpeg task: {e}"))?
+                .map_err(|e| anyhow::anyhow!("jpeg encode: {e}"))?;
+                Ok(Frame { bytes: Bytes::from(bytes), content_type: "image/jpeg", source: "live" })
             }
         }
     }

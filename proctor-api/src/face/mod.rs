@@ -1,7 +1,8 @@
 //! Face verification in the exam flow (R2, R7), on top of the `face-verify` engine:
 //! - enrolment: a candidate's registration portrait (when staff approve, or on demand) and
 //!   each examiner's staff photo become a sealed embedding; refusals keep their reason;
-//! - check-in: the camera page sends a picture ([`frame::FrameSource`]), the server verifies
+//! - check-in: the server grabs the picture from the caller's live camera on the in-process
+//!   SFU, or else takes the still the camera page sends ([`frame::FrameSource`]), and verifies
 //!   it; after `face.max_attempts` failures an invigilator compares both pictures and decides;
 //! - random re-checks during a session ([`recheck`]) and the alerts they raise;
 //! - a timeline of every check of an account, with signed links to the evidence.
@@ -94,7 +95,14 @@ pub async fn count_faces(state: &AppState, bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads the one picture field (`file`) of a multipart upload.
-async fn picture(mut multipart: Multipart) -> ApiResult<Bytes> {
+async fn picture(multipart: Multipart) -> ApiResult<Bytes> {
+    picture_if_any(multipart)
+        .await?
+        .ok_or_else(|| ApiError::invalid_code("file", "missing_field", "缺少文件字段 file", "Missing form field: file"))
+}
+
+/// The picture field (`file`) of a multipart upload, if the form has one.
+async fn picture_if_any(mut multipart: Multipart) -> ApiResult<Option<Bytes>> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -108,10 +116,30 @@ async fn picture(mut multipart: Multipart) -> ApiResult<Bytes> {
             if bytes.len() > MAX_UPLOAD_BYTES {
                 return Err(ApiError::PayloadTooLarge);
             }
-            return Ok(bytes);
+            return Ok(Some(bytes));
         }
     }
-    Err(ApiError::invalid_code("file", "missing_field", "缺少文件字段 file", "Missing form field: file"))
+    Ok(None)
+}
+
+/// The picture of a check-in: the live camera when the caller publishes on the in-process
+/// SFU, else (or when the grab fails) the still the page sent.
+async fn checkin_frame(state: &AppState, user: &AuthUser, still: Option<Bytes>) -> ApiResult<frame::Frame> {
+    if let Some(live) = FrameSource::live_of(state, user.account_id, user.role.as_str()) {
+        match live.take(state).await {
+            Ok(f) => return Ok(f),
+            Err(e) => tracing::warn!(account = user.account_id, error = %e, "live grab failed; using the still"),
+        }
+    }
+    match still {
+        Some(bytes) => FrameSource::Still(bytes).take(state).await,
+        None => Err(ApiError::invalid_code(
+            "file",
+            "missing_field",
+            "未检测到直播画面，请上传摄像头照片（字段 file）",
+            "No live camera here: send a still from the camera (field file)",
+        )),
+    }
 }
 
 /// Enrol (again) the current portrait of a registration.
@@ -197,7 +225,9 @@ async fn checkins(state: &AppState, account: i64) -> ApiResult<Vec<queries::Chec
         .collect())
 }
 
-/// Sign in to the exam by face: multipart field `file` with a still from the camera page.
+/// Sign in to the exam by face. When the caller publishes their camera on the in-process SFU
+/// the server grabs the picture from the live track (`frame_source` `live`); otherwise the
+/// multipart field `file` (a still from the camera page) is used and is then required.
 /// After `face.max_attempts` failures the attempt goes to an invigilator for review.
 #[utoipa::path(post, path = "/api/face/check-in", tag = "face",
     request_body(content_type = "multipart/form-data", content = String),
@@ -206,10 +236,13 @@ async fn checkins(state: &AppState, account: i64) -> ApiResult<Vec<queries::Chec
 async fn check_in(
     FaceUser(user): FaceUser,
     State(state): State<AppState>,
-    multipart: Multipart,
+    multipart: Option<Multipart>,
 ) -> ApiResult<Json<CheckInResult>> {
     // The picture is read first, so a refusal never cuts off an upload mid-way.
-    let picture = picture(multipart).await?;
+    let still = match multipart {
+        Some(m) => picture_if_any(m).await?,
+        None => None,
+    };
     let rows = checkins(&state, user.account_id).await?;
     let (failed, latest) = round(&rows);
     if latest == Some("review") {
@@ -219,7 +252,7 @@ async fn check_in(
             "An invigilator is reviewing your check-in; please wait",
         ));
     }
-    let frame = FrameSource::Still(picture).take().await?;
+    let frame = checkin_frame(&state, &user, still).await?;
     let m = check::measure(&state, user.account_id, frame).await?;
     let max = state.settings.face.max_attempts;
     let outcome = if m.matched {
@@ -460,7 +493,7 @@ async fn answer_recheck(
     if slot.state != "asked" {
         return Err(ApiError::conflict(None, "该抽检已结束", "This re-check is closed"));
     }
-    let frame = FrameSource::Still(picture).take().await?;
+    let frame = FrameSource::Still(picture).take(&state).await?;
     let (check_id, _) = recheck::answer(&state, &slot, frame).await?;
     let row = queries::check(&state.db, check_id).await?.ok_or(ApiError::NotFound("check"))?;
     Ok(Json(check::view(&state, &row).await?))

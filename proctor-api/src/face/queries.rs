@@ -284,6 +284,26 @@ pub async fn ask_due(db: &Db, now: &str) -> sqlx::Result<u64> {
     Ok(r.rows_affected())
 }
 
+/// Moments that have come but are not asked yet (the live camera may answer them first).
+pub async fn due_pending(db: &Db, now: &str) -> sqlx::Result<Vec<SlotRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {SLOT_COLS} FROM face_recheck_slot WHERE state = 'pending' AND due_at <= $1 ORDER BY face_recheck_slot_id"
+    ))
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Marks one pending moment as asked; false when it is no longer pending.
+pub async fn ask_one(db: &Db, id: i64, now: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE face_recheck_slot SET state = 'asked', asked_at = $1 WHERE face_recheck_slot_id = $2 AND state = 'pending'")
+        .bind(now)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 pub async fn asked_for(db: &Db, account: i64) -> sqlx::Result<Option<SlotRow>> {
     sqlx::query_as(&format!(
         "SELECT {SLOT_COLS} FROM face_recheck_slot WHERE account_id = $1 AND state = 'asked' ORDER BY due_at LIMIT 1"

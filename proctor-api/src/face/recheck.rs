@@ -1,7 +1,9 @@
 //! Random re-checks during an exam session (R7). Staff set how many checks each candidate
 //! gets and within which window; the server draws the moments at random and keeps them to
-//! itself. When a moment comes, the candidate's camera page is asked for a picture (it only
-//! learns of the check then) and has `face.recheck_answer_secs` to send one. A mismatch, no
+//! itself. When a moment comes and the candidate publishes their camera on the in-process SFU,
+//! the server grabs the picture from the live track itself, without the page taking part.
+//! Otherwise (or when the grab fails) the candidate's camera page is asked for a picture (it
+//! only learns of the check then) and has `face.recheck_answer_secs` to send one. A mismatch, no
 //! face, several faces or no picture at all raises an alert for the session's invigilators,
 //! with the evidence frame, and lands on the candidate's timeline.
 
@@ -12,7 +14,7 @@ use rand::Rng;
 
 use super::check::{self, Measured};
 use super::enrol::Reason;
-use super::frame::Frame;
+use super::frame::{Frame, FrameSource};
 use super::queries;
 use crate::db;
 use crate::error::ApiResult;
@@ -47,8 +49,13 @@ pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 async fn step(state: &AppState) -> ApiResult<()> {
+    let now = db::to_text(Utc::now());
+    // Live cameras first, all at once (each grab may wait up to its timeout); whatever they
+    // leave pending is then asked of the pages.
+    let due = queries::due_pending(&state.db, &now).await?;
+    futures::future::join_all(due.iter().map(|slot| grab_live(state, slot, &now))).await;
+    queries::ask_due(&state.db, &now).await?;
     let now = Utc::now();
-    queries::ask_due(&state.db, &db::to_text(now)).await?;
     let cutoff = now - chrono::Duration::seconds(state.settings.face.recheck_answer_secs as i64);
     for slot in queries::unanswered(&state.db, &db::to_text(cutoff)).await? {
         missed(state, &slot).await?;
@@ -85,16 +92,49 @@ async fn missed(state: &AppState, slot: &queries::SlotRow) -> ApiResult<()> {
     Ok(())
 }
 
+/// Answers a due moment from the candidate's live camera while it is still pending, so the
+/// page never sees it. Any failure leaves it pending for the page to be asked instead.
+async fn grab_live(state: &AppState, slot: &queries::SlotRow, now: &str) {
+    let Some(live) = FrameSource::live_of(state, slot.account_id, "candidate") else { return };
+    let measured = match live.take(state).await {
+        Ok(frame) => check::measure(state, slot.account_id, frame).await,
+        Err(e) => Err(e),
+    };
+    let m = match measured {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(slot = slot.face_recheck_slot_id, error = %e, "live re-check failed; asking the page");
+            return;
+        }
+    };
+    let closed = async {
+        // Replanned or already taken meanwhile: the picture is kept, no check is recorded.
+        if queries::ask_one(&state.db, slot.face_recheck_slot_id, now).await? {
+            conclude(state, slot, &m).await?;
+        }
+        ApiResult::Ok(())
+    };
+    if let Err(e) = closed.await {
+        tracing::warn!(slot = slot.face_recheck_slot_id, error = %e, "recording a live re-check failed");
+    }
+}
+
 /// Verifies the picture answering an asked moment; returns the recorded check's id.
 pub async fn answer(state: &AppState, slot: &queries::SlotRow, frame: Frame) -> ApiResult<(i64, Measured)> {
     let m = check::measure(state, slot.account_id, frame).await?;
+    let id = conclude(state, slot, &m).await?;
+    Ok((id, m))
+}
+
+/// Records the check of an asked moment, closes it, and raises an alert on a failure.
+async fn conclude(state: &AppState, slot: &queries::SlotRow, m: &Measured) -> ApiResult<i64> {
     let outcome = if m.matched { "passed" } else { "failed" };
-    let id = check::record(state, slot.account_id, "recheck", Some(slot.exam_session_id), &m, outcome).await?;
+    let id = check::record(state, slot.account_id, "recheck", Some(slot.exam_session_id), m, outcome).await?;
     if queries::close_slot(&state.db, slot.face_recheck_slot_id, id).await? && !m.matched {
         let reason = m.reason.clone().unwrap_or_else(|| Reason::from_code("mismatch"));
         raise(state, id, slot.account_id, Some(slot.exam_session_id), &reason).await?;
     }
-    Ok((id, m))
+    Ok(id)
 }
 
 /// Stores the alert and tells the session's staff in-app.

@@ -66,3 +66,22 @@ export async function enrolledCandidate(server, portrait) {
   assert.equal(changed.status, 200)
   return { staff, phone, accountId: me.body.id }
 }
+
+/** Waits until the candidate's camera page publishes video into their camera-check room. */
+export async function waitForLiveCamera(server, staff, accountId, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const rooms = await api(server.url, 'GET', '/api/live/rooms', { token: staff })
+    const room = rooms.body.find?.((r) => r.room === `check-${accountId}`)
+    if (room?.participants.some((p) => p.participant === `candidate:${accountId}` && p.video_tracks > 0)) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`candidate ${accountId} never published video`)
+}
+
+/** The account's checks, newest first (the invigilators' timeline). */
+export async function checksOf(server, staff, accountId) {
+  const timeline = await api(server.url, 'GET', `/api/face/accounts/${accountId}/checks`, { token: staff })
+  assert.equal(timeline.status, 200, JSON.stringify(timeline.body))
+  return timeline.body.checks
+}
