@@ -304,7 +304,7 @@ export const plansApi = {
   },
   documentUrl: (id: number, doc: number) => `/api/plans/${enc(id)}/documents/${enc(doc)}`,
   seating: (id: number, order: SeatingOrder = 'random') =>
-    request<SeatingResult>('POST', `/api/plans/${encodeURIComponent(String(id))}/seating?order=${order}`),
+    request<SeatingResult>('POST', `/api/plans/${encodeURIComponent(String(id))}/seating${query({ order })}`),
   reminders: (id: number) => request<RemindersSent>('POST', `/api/plans/${encodeURIComponent(String(id))}/reminders`),
   usage: (id: number) => request<Usage>('GET', `/api/plans/${encodeURIComponent(String(id))}/usage`),
   usageCsv: (id: number) => authorizedBlob(`/api/plans/${enc(id)}/usage.csv`),
