@@ -485,6 +485,23 @@ async fn bank_stats(
     ))
 }
 
+/// A bank and its active items (id, body), for the exports; 404 for an unknown bank.
+async fn bank_with_active_items(state: &AppState, id: i64) -> ApiResult<(queries::BankRow, Vec<(i64, ItemBody)>)> {
+    let bank = queries::bank_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("bank"))?;
+    let items = queries::active_items(&state.db, id)
+        .await?
+        .iter()
+        .map(|r| {
+            r.body()
+                .map(|b| (r.item_id, b))
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((bank, items))
+}
+
 /// The bank's active items as an Excel file in the import template's layout.
 #[utoipa::path(get, path = "/api/banks/{id}/export", tag = "bank", params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String)),
@@ -494,17 +511,8 @@ async fn export_bank(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let bank = queries::bank_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("bank"))?;
-    let bodies = queries::active_items(&state.db, id)
-        .await?
-        .iter()
-        .map(|r| {
-            r.body()
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let (bank, items) = bank_with_active_items(&state, id).await?;
+    let bodies: Vec<ItemBody> = items.into_iter().map(|(_, b)| b).collect();
     let bytes = tokio::task::spawn_blocking(move || xlsx::export(&bodies))
         .await
         .map_err(|e| anyhow::anyhow!("export task: {e}"))?
@@ -549,18 +557,7 @@ async fn export_qti(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let bank = queries::bank_by_id(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("bank"))?;
-    let items = queries::active_items(&state.db, id)
-        .await?
-        .iter()
-        .map(|r| {
-            r.body()
-                .map(|b| (r.item_id, b))
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored item body: {e}")))
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let (bank, items) = bank_with_active_items(&state, id).await?;
     let (bytes, skipped) = tokio::task::spawn_blocking(move || qti::export(&items))
         .await
         .map_err(|e| anyhow::anyhow!("export task: {e}"))?
