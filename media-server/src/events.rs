@@ -95,6 +95,17 @@ pub enum MediaEvent {
         to_ms: u64,
         reason: GapReason,
     },
+    /// A thumbnail of a live video track is durable (stored, or in the upload spool).
+    Thumbnail {
+        room: RoomId,
+        participant: ParticipantId,
+        /// Object key of the JPEG (`thumbs/<room>/<participant>/<unix_ms>.jpg`).
+        key: String,
+        /// Unix milliseconds of the keyframe it shows.
+        at_ms: u64,
+        width: u32,
+        height: u32,
+    },
     /// An ingested source (RTSP camera) changed state; `reason` says why it is not online.
     IngestStatus {
         room: RoomId,

@@ -39,6 +39,7 @@ pub mod server;
 pub mod settings;
 pub mod sfu;
 pub mod tap;
+pub mod thumbs;
 pub mod token;
 pub mod turn;
 
