@@ -125,6 +125,10 @@ pub async fn launch_with_listener(
         Some(m) if settings.recording.enabled => Some(recording::start(&settings, m, &files, db.clone()).await?),
         _ => None,
     };
+    let thumbnailer = match &media {
+        Some(m) if settings.recording.enabled => recording::thumbnails::start(&settings, m, &files).await?,
+        _ => None,
+    };
     let settings = Arc::new(settings);
     let state = AppState {
         db,
@@ -150,6 +154,9 @@ pub async fn launch_with_listener(
     if let Some(r) = recorder {
         // Closes open segments so they reach storage whole.
         r.stop().await;
+    }
+    if let Some(t) = thumbnailer {
+        t.stop().await;
     }
     if let Some(r) = rechecks {
         r.abort();

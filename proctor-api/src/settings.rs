@@ -94,11 +94,30 @@ pub struct RecordingConfig {
     pub enabled: bool,
     /// Target segment length; segments are cut at the next keyframe.
     pub segment_secs: u64,
+    /// One thumbnail per live video track this often (0 = none).
+    #[serde(default = "default_thumbnail_secs")]
+    pub thumbnail_secs: u64,
+    /// Thumbnail width in pixels (the height keeps the aspect ratio).
+    #[serde(default = "default_thumbnail_width")]
+    pub thumbnail_width: u32,
+}
+
+fn default_thumbnail_secs() -> u64 {
+    30
+}
+
+fn default_thumbnail_width() -> u32 {
+    320
 }
 
 impl Default for RecordingConfig {
     fn default() -> Self {
-        RecordingConfig { enabled: true, segment_secs: 60 }
+        RecordingConfig {
+            enabled: true,
+            segment_secs: 60,
+            thumbnail_secs: default_thumbnail_secs(),
+            thumbnail_width: default_thumbnail_width(),
+        }
     }
 }
 
@@ -353,6 +372,12 @@ impl Settings {
         }
         if !(1..=3600).contains(&self.recording.segment_secs) {
             return Err("recording.segment_secs must be between 1 and 3600".into());
+        }
+        if self.recording.thumbnail_secs > 3600 {
+            return Err("recording.thumbnail_secs must be between 0 (off) and 3600".into());
+        }
+        if !(16..=1920).contains(&self.recording.thumbnail_width) {
+            return Err("recording.thumbnail_width must be between 16 and 1920".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

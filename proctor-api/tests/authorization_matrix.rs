@@ -97,6 +97,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
     ("get", "/api/recordings", Only(PROCTOR)),
     ("post", "/api/recordings/playback", Only(PROCTOR)),
+    ("get", "/api/recordings/thumbnails", Only(PROCTOR)),
+    ("get", "/api/live/thumbnails", Only(PROCTOR)),
     ("post", "/api/media-nodes/heartbeat", Node),
     ("post", "/api/media-nodes/events", Node),
     ("get", "/api/media-nodes", Only(ADMIN)),

@@ -5,6 +5,8 @@
 //! signed links. Candidates never see recordings. Every playback is audited.
 
 pub mod queries;
+pub mod thumbnail_queries;
+pub mod thumbnails;
 
 use axum::extract::{Query, State};
 use media_server::MediaEvent;
@@ -23,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_recordings))
         .routes(routes!(playback))
+        .merge(thumbnails::router())
 }
 
 /// Starts the recorder on `media` (segments to `files`' store, through its spool) and keeps
@@ -109,6 +112,22 @@ pub async fn index_event(db: &Db, ev: &MediaEvent) -> sqlx::Result<()> {
             )
             .await
         }
+        MediaEvent::Thumbnail { room, participant, key, at_ms, width, height } => {
+            let candidate_id = participant.0.strip_prefix("candidate:").and_then(|id| id.parse().ok());
+            thumbnail_queries::insert_thumbnail(
+                db,
+                &thumbnail_queries::NewThumbnail {
+                    room: &room.0,
+                    participant: &participant.0,
+                    candidate_id,
+                    object_key: key,
+                    at_ms: *at_ms as i64,
+                    width: i64::from(*width),
+                    height: i64::from(*height),
+                },
+            )
+            .await
+        }
         _ => Ok(()),
     }
 }
@@ -150,7 +169,7 @@ pub struct RecordingSummary {
 }
 
 /// The time window a caller may see: invigilators only sessions they are on duty at.
-async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResult<(Option<i64>, Option<i64>)> {
+pub(crate) async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResult<(Option<i64>, Option<i64>)> {
     let Some(id) = session_id else {
         if user.role == Role::Invigilator {
             return Err(ApiError::invalid(
