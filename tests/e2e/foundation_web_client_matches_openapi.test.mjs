@@ -38,6 +38,7 @@ const INTERFACES = {
   PlaybackRequest: { schema: 'PlaybackRequest', request: true },
   PlaybackSegment: { schema: 'PlaybackSegment', request: false },
   PlaybackPlan: { schema: 'PlaybackPlan', request: false },
+  RecordingThumbnail: { schema: 'RecordingThumbnail', request: false },
   FaceReason: { schema: 'FaceReason', request: false },
   FaceEnrolment: { schema: 'FaceEnrolment', request: false },
   FaceCheck: { schema: 'FaceCheck', request: false },

@@ -70,7 +70,7 @@ pub struct ThumbnailQuery {
 
 /// One thumbnail: a small JPEG of a participant's camera at `at_ms`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Thumbnail {
+pub struct RecordingThumbnail {
     pub room: String,
     pub participant: String,
     pub candidate_id: Option<i64>,
@@ -82,10 +82,10 @@ pub struct Thumbnail {
     pub url: String,
 }
 
-async fn with_links(state: &AppState, rows: Vec<ThumbnailRow>) -> ApiResult<Vec<Thumbnail>> {
+async fn with_links(state: &AppState, rows: Vec<ThumbnailRow>) -> ApiResult<Vec<RecordingThumbnail>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(Thumbnail {
+        out.push(RecordingThumbnail {
             url: state.files.link(&r.object_key).await?,
             room: r.room,
             participant: r.participant,
@@ -100,12 +100,12 @@ async fn with_links(state: &AppState, rows: Vec<ThumbnailRow>) -> ApiResult<Vec<
 
 /// Thumbnails by room, participant, candidate, exam session and time, oldest first. Audited.
 #[utoipa::path(get, path = "/api/recordings/thumbnails", tag = "recording", params(ThumbnailQuery),
-    responses((status = 200, body = [Thumbnail])), security(("bearer" = [])))]
+    responses((status = 200, body = [RecordingThumbnail])), security(("bearer" = [])))]
 async fn list_thumbnails(
     Proctor(user): Proctor,
     State(state): State<AppState>,
     Query(query): Query<ThumbnailQuery>,
-) -> ApiResult<Json<Vec<Thumbnail>>> {
+) -> ApiResult<Json<Vec<RecordingThumbnail>>> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid("limit", "数量须在 1 到 1000 之间", "Limit must be between 1 and 1000"));
@@ -151,12 +151,12 @@ pub struct LiveThumbnailQuery {
 /// The newest thumbnail of each participant of a room: the wall's tiles show it until their
 /// video plays, and while a stream is offline. Open to whoever may watch the room.
 #[utoipa::path(get, path = "/api/live/thumbnails", tag = "live", params(LiveThumbnailQuery),
-    responses((status = 200, body = [Thumbnail])), security(("bearer" = [])))]
+    responses((status = 200, body = [RecordingThumbnail])), security(("bearer" = [])))]
 async fn latest_in_room(
     _who: Proctor,
     State(state): State<AppState>,
     Query(query): Query<LiveThumbnailQuery>,
-) -> ApiResult<Json<Vec<Thumbnail>>> {
+) -> ApiResult<Json<Vec<RecordingThumbnail>>> {
     let room = query.room.trim();
     if room.is_empty() || room.len() > 128 || !room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(ApiError::invalid("room", "房间号只能包含字母、数字、- 和 _", "Room: letters, digits, - and _ only"));

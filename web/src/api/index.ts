@@ -1,6 +1,8 @@
 // Typed calls of the proctor API, one function per endpoint.
 import { ApiError, getToken, request } from './client'
 import type {
+  RecordingThumbnail,
+  ThumbnailQuery,
   SeatingOrder,
   FaceAlert,
   FaceCheck,
@@ -382,4 +384,11 @@ export const camerasApi = {
     ),
   remove: (id: number, camera: number) =>
     request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/cameras/${encodeURIComponent(String(camera))}`),
+}
+
+/** Periodic thumbnails of live video: strips for recordings and timelines, posters for the wall. */
+export const thumbnailApi = {
+  list: (q: ThumbnailQuery = {}) => request<RecordingThumbnail[]>('GET', `/api/recordings/thumbnails${query(q)}`),
+  /** The newest thumbnail of each participant of a live room. */
+  latest: (room: string) => request<RecordingThumbnail[]>('GET', `/api/live/thumbnails${query({ room })}`),
 }

@@ -832,5 +832,26 @@ export interface RecordingQuery {
   session_id?: number
 }
 
+/** A small JPEG of a participant's camera at `at_ms`, behind a short-lived signed link. */
+export interface RecordingThumbnail {
+  room: string
+  participant: string
+  candidate_id?: number | null
+  at_ms: number
+  width: number
+  height: number
+  url: string
+}
+
+export interface ThumbnailQuery {
+  room?: string
+  participant?: string
+  candidate_id?: number
+  session_id?: number
+  from_ms?: number
+  to_ms?: number
+  limit?: number
+}
+
 /** How seating places candidates: shuffled, in registration order, or work units spread apart. */
 export type SeatingOrder = 'random' | 'registration' | 'spread_units'

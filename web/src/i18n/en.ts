@@ -688,6 +688,15 @@ const en: MessageSchema = {
     segmentOf: 'Segment {n} of {total}',
     linkTtl: 'Links valid for {s} s',
   },
+  thumbnails: {
+    title: 'Thumbnails',
+    none: 'No thumbnails yet',
+    unavailable: 'Thumbnails unavailable: {reason}',
+    seekHint: 'Play from this moment',
+    openHint: 'Open large',
+    lastSeen: 'Last picture {time}',
+    offline: 'Offline',
+  },
 }
 
 export default en

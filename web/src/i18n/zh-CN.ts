@@ -686,6 +686,15 @@ const zhCN = {
     segmentOf: '第 {n} / {total} 段',
     linkTtl: '链接 {s} 秒内有效',
   },
+  thumbnails: {
+    title: '缩略图',
+    none: '暂无缩略图',
+    unavailable: '缩略图不可用：{reason}',
+    seekHint: '从此刻开始播放',
+    openHint: '查看大图',
+    lastSeen: '最近画面 {time}',
+    offline: '离线',
+  },
 }
 
 export default zhCN
