@@ -49,6 +49,10 @@ async fn story(db: &Db) {
     assert_eq!(q::thumbnails(db, &ThumbFilter::default(), 100).await.unwrap().len(), 6);
     let cameras = q::thumbnails(db, &ThumbFilter { room: Some("room-1".into()), ..Default::default() }, 100).await.unwrap();
     assert!(cameras.iter().all(|r| r.candidate_id.is_none()));
+    let in_rooms = |rooms: Vec<&str>| ThumbFilter { rooms: Some(rooms.into_iter().map(String::from).collect()), ..Default::default() };
+    assert_eq!(q::thumbnails(db, &in_rooms(vec!["room-1", "elsewhere"]), 100).await.unwrap().len(), 3, "a session's rooms");
+    assert_eq!(q::thumbnails(db, &in_rooms(vec!["room-1", "check-5"]), 100).await.unwrap().len(), 6);
+    assert!(q::thumbnails(db, &in_rooms(vec![]), 100).await.unwrap().is_empty(), "no rooms, nothing");
 
     let latest = q::latest_in_room(db, "room-1").await.unwrap();
     let got: Vec<(&str, i64)> = latest.iter().map(|r| (r.participant.as_str(), r.at_ms)).collect();

@@ -34,16 +34,19 @@ async fn thumbnails_signed_and_scoped_like_recordings() {
     let srv = TestServer::start_with(|s| s.data_dir = data).await;
     let admin = srv.admin_token().await;
     let staff = srv.user_with_role(&admin, "staff.thumb", "staff").await;
-    let cand = srv.user_with_role(&admin, "cand.thumb", "candidate").await;
     let inv = srv.user_with_role(&admin, "inv.thumb", "invigilator").await;
     let idle_inv = srv.user_with_role(&admin, "inv2.thumb", "invigilator").await;
+
+    // A session (2026-12-20 09:00–10:30 +08:00) with a seated candidate and the first
+    // invigilator on duty.
+    let plan = open_plan(&srv, &staff, "THUMB-01", "warn").await;
+    let session = session_with_room(&srv, &staff, plan, 1).await;
+    let cand = approved_candidate(&srv, &staff, plan, 0).await;
+    let r = post(&srv, &staff, &format!("/api/plans/{plan}/seating"), json!({})).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
     let me: Value = get(&srv, &cand, "/api/auth/me").await.json().await.unwrap();
     let cid = me["id"].as_i64().unwrap();
     let (who, room) = (format!("candidate:{cid}"), format!("check-{cid}"));
-
-    // A session (2026-12-20 09:00–10:30 +08:00) with the first invigilator on duty.
-    let plan = open_plan(&srv, &staff, "THUMB-01", "warn").await;
-    let session = session_with_room(&srv, &staff, plan, 10).await;
     let inv_me: Value = get(&srv, &inv, "/api/auth/me").await.json().await.unwrap();
     let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
         "account_id": inv_me["id"], "duty": "invigilator", "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
@@ -72,6 +75,17 @@ async fn thumbnails_signed_and_scoped_like_recordings() {
         // Announced twice (a node resending): still one row.
         proctor_api::recording::index_event(&db, &ev).await.unwrap();
     }
+
+    // Another room's camera during the session: not the session's.
+    let other = MediaEvent::Thumbnail {
+        room: RoomId::from("room-999"),
+        participant: ParticipantId::from("camera:9"),
+        key: format!("thumbs/room-999/camera:9/{}.jpg", times[2]),
+        at_ms: times[2],
+        width: 32,
+        height: 18,
+    };
+    proctor_api::recording::index_event(&db, &other).await.unwrap();
 
     let r = list(&srv, &staff, &format!("candidate_id={cid}")).await;
     assert_eq!(r.status(), 200);
@@ -105,6 +119,11 @@ async fn thumbnails_signed_and_scoped_like_recordings() {
     let in_session: Value = r.json().await.unwrap();
     let at: Vec<u64> = in_session.as_array().unwrap().iter().map(|t| t["at_ms"].as_u64().unwrap()).collect();
     assert_eq!(at, times[1..], "only the session's time");
+    let r = list(&srv, &inv, &format!("session_id={session}")).await;
+    let rooms: Vec<String> = r.json::<Value>().await.unwrap().as_array().unwrap().iter().map(|t| t["room"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(rooms, vec![room.clone(); 3], "only the session's rooms, not another room's camera");
+    let all_rooms = list(&srv, &staff, &format!("from_ms={}&to_ms={}", times[2], times[2])).await.json::<Value>().await.unwrap();
+    assert_eq!(all_rooms.as_array().unwrap().len(), 2, "staff without a session see every room");
     assert_eq!(list(&srv, &idle_inv, &format!("candidate_id={cid}&session_id={session}")).await.status(), 403);
     // Candidates never, not even their own.
     assert_eq!(list(&srv, &cand, &format!("candidate_id={cid}")).await.status(), 403);
@@ -124,7 +143,7 @@ async fn thumbnails_signed_and_scoped_like_recordings() {
 
     let audit: Value = get(&srv, &admin, "/api/audit?target_kind=recording").await.json().await.unwrap();
     let viewed = audit.as_array().unwrap().iter().filter(|e| e["action"] == "recording.thumbnails").count();
-    assert_eq!(viewed, 3, "each strip shown is audited: {audit}");
+    assert_eq!(viewed, 5, "each strip shown is audited: {audit}");
     db.pool.close().await;
     srv.stop().await;
 }

@@ -42,6 +42,8 @@ pub struct ThumbFilter {
     pub candidate_id: Option<i64>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only these media rooms (an exam session's scope); `Some(empty)` matches nothing.
+    pub rooms: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -84,6 +86,18 @@ pub async fn thumbnails(db: &Db, f: &ThumbFilter, limit: i64) -> sqlx::Result<Ve
     }
     if let Some(t) = f.to_ms {
         add("at_ms <= ?", Bind::Int(t));
+    }
+    if let Some(rooms) = &f.rooms {
+        if rooms.is_empty() {
+            conds.push("1 = 0".into());
+        } else {
+            let mut marks = Vec::with_capacity(rooms.len());
+            for r in rooms {
+                binds.push(Bind::Text(r.clone()));
+                marks.push(format!("${}", binds.len()));
+            }
+            conds.push(format!("room IN ({})", marks.join(", ")));
+        }
     }
     let clause = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     let sql = format!(

@@ -115,13 +115,15 @@ async fn list_thumbnails(
             return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
         }
     }
-    let (s_from, s_to) = super::scope(&state.db, &user, query.session_id).await?;
+    // The recordings list's scope: a session narrows to its window and its media rooms.
+    let scope = super::scope(&state.db, &user, query.session_id).await?;
     let filter = ThumbFilter {
         room: query.room.clone(),
         participant: query.participant.clone(),
         candidate_id: query.candidate_id,
-        from_ms: [query.from_ms, s_from].into_iter().flatten().max(),
-        to_ms: [query.to_ms, s_to].into_iter().flatten().min(),
+        from_ms: [query.from_ms, scope.from_ms].into_iter().flatten().max(),
+        to_ms: [query.to_ms, scope.to_ms].into_iter().flatten().min(),
+        rooms: scope.rooms,
     };
     let rows = q::thumbnails(&state.db, &filter, limit).await?;
     let thumbs = with_links(&state, rows).await?;
