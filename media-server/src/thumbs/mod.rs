@@ -93,9 +93,19 @@ pub fn thumbnail_key(prefix: &str, room: &RoomId, participant: &ParticipantId, a
 impl Thumbnailer {
     /// Makes thumbnails of every video track published on `media` from now on.
     pub async fn start(media: &MediaServer, settings: ThumbSettings, target: RecordTarget) -> Result<Thumbnailer> {
-        settings.validate()?;
         let filter = TapFilter { kind: Some(TrackKind::Video), ..TapFilter::default() };
         let frames = media.tap_with_capacity(filter, settings.queue_frames);
+        Self::start_with_frames(media, settings, target, frames).await
+    }
+
+    /// Makes thumbnails of the frames of `frames` (the benchmark feeds synthetic tracks this way).
+    pub async fn start_with_frames(
+        media: &MediaServer,
+        settings: ThumbSettings,
+        target: RecordTarget,
+        frames: mpsc::Receiver<TapFrame>,
+    ) -> Result<Thumbnailer> {
+        settings.validate()?;
         let shared = Arc::new(Shared {
             settings,
             target,
