@@ -5,10 +5,17 @@
 // last picture as an offline tile.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
 import { launchChromium, makeFaceY4m, waitFor } from './media/harness.mjs'
 import { createAccount } from './lib/accounts.mjs'
+
+const SHOTS = process.env.E2E_SCREENSHOT_DIR
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
 
 const loadedImages = (page, selector) =>
   page.evaluate((s) => [...document.querySelectorAll(s)].filter((i) => i.complete && i.naturalWidth > 0).length, selector)
@@ -72,6 +79,7 @@ test('thumbnails appear on the recordings page and as the wall poster once offli
     await staff.getByTestId('recording-player').waitFor()
     await staff.locator('[data-testid=recording-thumbnail]').first().waitFor()
     await waitFor(async () => (await loadedImages(staff, '[data-testid=recording-thumbnail]')) >= 1, 15_000, 'a thumbnail picture loads')
+    await shot(staff, 'recording-thumbnails')
     // A click seeks the player to the thumbnail's moment (the strip does not open a dialog).
     await staff.locator('[data-testid=recording-thumbnail]').first().click()
     await staff.keyboard.press('Escape')
@@ -85,6 +93,7 @@ test('thumbnails appear on the recordings page and as the wall poster once offli
     await offline.waitFor({ timeout: 60_000 })
     await waitFor(async () => (await loadedImages(staff, '[data-testid=wall-offline-tile] img')) >= 1, 15_000, 'the poster loads')
     assert.match(await offline.innerText(), /离线/)
+    await shot(staff, 'wall-offline-poster')
   })
 
   for (const e of errors) e.assertNone()
