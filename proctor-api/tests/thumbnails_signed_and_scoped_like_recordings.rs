@@ -1,7 +1,7 @@
 //! Thumbnails indexed from the thumbnailer's announcements: staff list a candidate's strip
 //! oldest first with signed links that fetch the JPEGs; invigilators must name a session
 //! they are on duty at and see only its window; others and candidates are refused. The wall
-//! gets each participant's newest picture of a live room.
+//! gets each participant's newest picture of a live room (invigilators: on duty there).
 mod common;
 mod registration_support;
 
@@ -138,6 +138,9 @@ async fn thumbnails_signed_and_scoped_like_recordings() {
     assert_eq!(&got.bytes().await.unwrap()[..2], &[0xff, 0xd8]);
     let r = srv.client.get(srv.url(&format!("/api/live/thumbnails?room={room}"))).bearer_auth(&cand).send().await.unwrap();
     assert_eq!(r.status(), 403);
+    let r = srv.client.get(srv.url(&format!("/api/live/thumbnails?room={room}"))).bearer_auth(&idle_inv).send().await.unwrap();
+    assert_eq!(r.status(), 403, "an invigilator off duty does not see the room's pictures");
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_on_duty");
     let r = srv.client.get(srv.url("/api/live/thumbnails?room=a%20b")).bearer_auth(&staff).send().await.unwrap();
     assert_eq!(r.status(), 400);
 

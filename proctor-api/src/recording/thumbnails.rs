@@ -151,11 +151,12 @@ pub struct LiveThumbnailQuery {
 }
 
 /// The newest thumbnail of each participant of a room: the wall's tiles show it until their
-/// video plays, and while a stream is offline. Open to whoever may watch the room.
+/// video plays, and while a stream is offline. Open to whoever may watch the room
+/// (invigilators: the rooms and seated candidates of the sessions they are on duty at).
 #[utoipa::path(get, path = "/api/live/thumbnails", tag = "live", params(LiveThumbnailQuery),
     responses((status = 200, body = [RecordingThumbnail])), security(("bearer" = [])))]
 async fn latest_in_room(
-    _who: Proctor,
+    Proctor(user): Proctor,
     State(state): State<AppState>,
     Query(query): Query<LiveThumbnailQuery>,
 ) -> ApiResult<Json<Vec<RecordingThumbnail>>> {
@@ -163,6 +164,8 @@ async fn latest_in_room(
     if room.is_empty() || room.len() > 128 || !room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(ApiError::invalid("room", "房间号只能包含字母、数字、- 和 _", "Room: letters, digits, - and _ only"));
     }
+    // Like the wall itself: an invigilator only for rooms of the sessions they are on duty at.
+    crate::affairs::duty::covers_media_room(&state.db, &user, room).await?;
     let rows = q::latest_in_room(&state.db, room).await?;
     Ok(Json(with_links(&state, rows).await?))
 }
