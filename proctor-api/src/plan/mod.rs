@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit;
-use crate::auth::{Role, Staff};
+use crate::auth::{Proctor, Role, Staff};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
 use crate::state::AppState;
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(moves))
         .routes(routes!(set_realname_policy))
         .routes(routes!(add_session))
+        .routes(routes!(list_sessions))
         .routes(routes!(public_plans))
         .routes(routes!(download_document))
         .merge(
@@ -451,6 +452,16 @@ async fn transition(
         }
     }
     Ok(Json(load(&state, id).await?))
+}
+
+/// Exam sessions, newest first, to pick one for the live wall or the recordings: an
+/// invigilator gets the sessions they are on duty at, other proctors every session.
+#[utoipa::path(get, path = "/api/sessions", tag = "plans",
+    responses((status = 200, body = [ExamSession])), security(("bearer" = [])))]
+async fn list_sessions(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<ExamSession>>> {
+    let on_duty_of = (user.role == Role::Invigilator).then_some(user.account_id);
+    let rows = queries::recent_sessions(&state.db, on_duty_of).await?;
+    Ok(Json(rows.into_iter().map(ExamSession::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -174,6 +174,23 @@ pub async fn sessions(db: &Db, plan: i64) -> sqlx::Result<Vec<SessionRow>> {
     .await
 }
 
+/// Sessions newest first: all of them, or only those `on_duty_of` is on duty at.
+pub async fn recent_sessions(db: &Db, on_duty_of: Option<i64>) -> sqlx::Result<Vec<SessionRow>> {
+    let order = "ORDER BY s.starts_at DESC, s.exam_session_id DESC LIMIT 500";
+    match on_duty_of {
+        Some(account) => {
+            sqlx::query_as(&format!(
+                "{SESSION_SELECT} WHERE s.exam_session_id IN \
+                 (SELECT exam_session_id FROM session_staff WHERE account_id = $1) {order}"
+            ))
+            .bind(account)
+            .fetch_all(&db.pool)
+            .await
+        }
+        None => sqlx::query_as(&format!("{SESSION_SELECT} {order}")).fetch_all(&db.pool).await,
+    }
+}
+
 pub async fn session(db: &Db, id: i64) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.exam_session_id = $1"))
         .bind(id)
