@@ -384,16 +384,11 @@ fn link_fakesink(pipeline: &gst::Pipeline, pad: &gst::Pad) -> Result<bool> {
 }
 
 fn link_video(pipeline: &gst::Pipeline, pad: &gst::Pad, codec: Codec, frames: mpsc::Sender<Sample>) -> Result<bool> {
-    let (depay, whole, parse, caps) = match codec {
-        Codec::H265 => ("rtph265depay", "video/x-h265,alignment=au", "h265parse", "video/x-h265,stream-format=byte-stream,alignment=au"),
-        _ => ("rtph264depay", "video/x-h264,alignment=au", "h264parse", "video/x-h264,stream-format=byte-stream,alignment=au"),
+    let (depay, parse, caps) = match codec {
+        Codec::H265 => ("rtph265depay", "h265parse", "video/x-h265,stream-format=byte-stream,alignment=au"),
+        _ => ("rtph264depay", "h264parse", "video/x-h264,stream-format=byte-stream,alignment=au"),
     };
     let depay = make(depay)?;
-    // Whole pictures from the depayloader (by the RTP marker bit): left to split NAL units
-    // itself, the parser cut a keyframe of several slices into one frame per slice, each
-    // with the same timestamp — which the recorder's muxer then refused ("no PTS").
-    let whole_caps = make("capsfilter")?;
-    whole_caps.set_property("caps", &whole.parse::<gst::Caps>().map_err(|e| Error::Settings(e.to_string()))?);
     let parse = make(parse)?;
     // Parameter sets in front of every IDR: each keyframe is a clean starting point.
     parse.set_property("config-interval", -1i32);
@@ -422,7 +417,7 @@ fn link_video(pipeline: &gst::Pipeline, pad: &gst::Pad, codec: Codec, frames: mp
                 .build(),
         )
         .build();
-    let elements = [&depay, &whole_caps, &parse, &filter, sink.upcast_ref::<gst::Element>()];
+    let elements = [&depay, &parse, &filter, sink.upcast_ref::<gst::Element>()];
     pipeline.add_many(elements).map_err(|e| Error::Settings(e.to_string()))?;
     gst::Element::link_many(elements).map_err(|e| Error::Settings(e.to_string()))?;
     for e in elements {
