@@ -191,6 +191,9 @@ async fn camera_on_a_separate_node_is_pulled_recorded_and_grabbed_there() {
             .then_some(())
     })
     .await;
-    assert_eq!(camera_status(&srv, &staff, room, id).await["status"], "online");
+    wait_for("camera online again", 10, async || {
+        (camera_status(&srv, &staff, room, id).await["status"] == "online").then_some(())
+    })
+    .await;
     srv.stop().await;
 }
