@@ -150,6 +150,10 @@ pub async fn launch_with_listener(
     state.cameras.follow_status(&state.db);
     camera::ingest::reconcile(&state).await?;
     let cameras = state.cameras.clone();
+    let interrupted = bank::import::fail_interrupted(&state.db).await?;
+    if interrupted > 0 {
+        tracing::warn!(imports = interrupted, "bank imports interrupted by the last stop marked failed");
+    }
     let camera_placer = camera::ingest::spawn_reconciler(state.clone());
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
