@@ -66,7 +66,7 @@ async fn story(srv: &TestServer, peer: Option<&TestServer>) {
     ]});
     let posted = post_signed(srv, "/api/media-nodes/events", "media-a", &events, KEY, now).await;
     assert_eq!(posted.status(), 204, "{}", posted.text().await.unwrap());
-    let inv = srv.user_with_role(&admin, "jiankao", "invigilator").await;
+    let inv = srv.user_with_role(&admin, "xunshi", "supervisor").await;
     let rooms: Value = srv.client.get(srv.url("/api/live/rooms")).bearer_auth(&inv).send().await.unwrap().json().await.unwrap();
     let live = rooms.as_array().unwrap().iter().find(|r| r["room"] == room).expect("room listed");
     assert_eq!(live["node"], "media-a");
