@@ -106,6 +106,8 @@ pub struct CreatePlan {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExamSession {
     pub id: i64,
+    pub plan_id: i64,
+    pub plan_title: String,
     pub name: String,
     pub starts_at: String,
     pub ends_at: String,
@@ -114,12 +116,16 @@ pub struct ExamSession {
     pub seats: i64,
     pub site: String,
     pub site_address: String,
+    /// Candidates seated in it.
+    pub seated: i64,
 }
 
 impl From<queries::SessionRow> for ExamSession {
     fn from(s: queries::SessionRow) -> Self {
         ExamSession {
             id: s.exam_session_id,
+            plan_id: s.exam_plan_id,
+            plan_title: s.plan_title,
             name: s.name,
             starts_at: s.starts_at,
             ends_at: s.ends_at,
@@ -128,6 +134,7 @@ impl From<queries::SessionRow> for ExamSession {
             seats: s.seats,
             site: s.site_name,
             site_address: s.site_address,
+            seated: s.seated,
         }
     }
 }

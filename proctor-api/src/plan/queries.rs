@@ -32,6 +32,7 @@ pub struct SubjectRow {
 pub struct SessionRow {
     pub exam_session_id: i64,
     pub exam_plan_id: i64,
+    pub plan_title: String,
     pub name: String,
     pub starts_at: String,
     pub ends_at: String,
@@ -40,6 +41,8 @@ pub struct SessionRow {
     pub seats: i64,
     pub site_name: String,
     pub site_address: String,
+    /// Candidates seated in it.
+    pub seated: i64,
 }
 
 const PLAN_COLS: &str = "exam_plan_id, code, title, occupation_code, occupation_name, level, \
@@ -160,10 +163,12 @@ pub async fn insert_session(
     .await
 }
 
-const SESSION_SELECT: &str = "SELECT s.exam_session_id, s.exam_plan_id, s.name, s.starts_at, s.ends_at, \
-     s.exam_room_id, r.name AS room_name, r.seats, t.name AS site_name, t.address AS site_address \
+const SESSION_SELECT: &str = "SELECT s.exam_session_id, s.exam_plan_id, p.title AS plan_title, s.name, s.starts_at, \
+     s.ends_at, s.exam_room_id, r.name AS room_name, r.seats, t.name AS site_name, t.address AS site_address, \
+     (SELECT COUNT(*) FROM registration g WHERE g.exam_session_id = s.exam_session_id) AS seated \
      FROM exam_session s JOIN exam_room r ON r.exam_room_id = s.exam_room_id \
-     JOIN exam_site t ON t.exam_site_id = r.exam_site_id";
+     JOIN exam_site t ON t.exam_site_id = r.exam_site_id \
+     JOIN exam_plan p ON p.exam_plan_id = s.exam_plan_id";
 
 pub async fn sessions(db: &Db, plan: i64) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as(&format!(

@@ -688,6 +688,22 @@ const en: MessageSchema = {
     segmentOf: 'Segment {n} of {total}',
     linkTtl: 'Links valid for {s} s',
   },
+  sessionsOverview: {
+    titleStaff: 'Exam sessions',
+    titleMine: 'My rooms',
+    descStaff: 'Every session of every plan at a glance: time, room and how many candidates are seated. Open the room\'s live wall, the session\'s recordings or its plan.',
+    descMine: 'The sessions you are on duty at. Open the room\'s live wall (room cameras and the seated candidates\' cameras) and the session\'s recordings.',
+    empty: 'No exam sessions yet',
+    emptyMine: 'You are not on duty at any session',
+    session: 'Session',
+    time: 'Time',
+    room: 'Room',
+    seated: 'Seated',
+    wall: 'Live wall',
+    recordings: 'Recordings',
+    plan: 'Plan',
+    states: { upcoming: 'Upcoming', running: 'Running', finished: 'Finished' },
+  },
 }
 
 export default en

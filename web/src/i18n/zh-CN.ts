@@ -686,6 +686,22 @@ const zhCN = {
     segmentOf: '第 {n} / {total} 段',
     linkTtl: '链接 {s} 秒内有效',
   },
+  sessionsOverview: {
+    titleStaff: '考试编排',
+    titleMine: '我的考场',
+    descStaff: '所有认定计划的考试场次一览：时间、考场、已编排人数。可直接打开考场实时画面、本场录像或所属计划。',
+    descMine: '您值岗的考试场次。可打开考场实时画面（考场摄像头与本场考生摄像头）和本场录像。',
+    empty: '暂无考试场次',
+    emptyMine: '您目前没有值岗的场次',
+    session: '场次',
+    time: '时间',
+    room: '考场',
+    seated: '已编排',
+    wall: '实时画面',
+    recordings: '本场录像',
+    plan: '所属计划',
+    states: { upcoming: '未开始', running: '进行中', finished: '已结束' },
+  },
 }
 
 export default zhCN
