@@ -104,6 +104,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/recordings/playback", Only(PROCTOR)),
     ("post", "/api/media-nodes/heartbeat", Node),
     ("post", "/api/media-nodes/events", Node),
+    ("get", "/api/media-nodes/cameras", Node),
     ("get", "/api/media-nodes", Only(ADMIN)),
     ("get", "/api/banks", Only(STAFF)),
     ("post", "/api/banks", Only(STAFF)),
