@@ -4,7 +4,9 @@
 //! The thumbnailer is a tap on every video track, like the recorder, but it never follows a
 //! stream: the loop only reads each frame's keyframe flag. When a track's thumbnail is due it
 //! takes the next keyframe (asking the publisher for one at most once per period; injected
-//! cameras send them by themselves), decodes only that frame, scales it down, encodes a
+//! cameras send them by themselves; an H.264/H.265 keyframe is held until the rest of its
+//! picture — slices a camera sends as separate frames at the same media time — has come),
+//! decodes only that picture, scales it down, encodes a
 //! JPEG and stores it under `<prefix>/<room>/<participant>/<unix_ms>.jpg` (through the spool
 //! when there is one), then announces [`MediaEvent::Thumbnail`]. At most [`DECODERS`]
 //! pictures are made at once, on blocking threads. A track that ends (unpublished, or silent
@@ -31,6 +33,7 @@ pub use settings::ThumbSettings;
 use crate::error::Result;
 use crate::events::{MediaEvent, TrackKind};
 use crate::ids::{ParticipantId, RoomId, TrackId};
+use crate::ingest::access_unit;
 use crate::record::RecordTarget;
 use crate::room::vp8_keyframe_width;
 use crate::server::MediaServer;
@@ -170,7 +173,19 @@ struct Track {
     /// Widest VP8 keyframe seen (simulcast layers differ).
     widest: u32,
     last_frame: Instant,
+    /// A chosen H.264/H.265 keyframe waiting for the rest of its picture: cameras may send
+    /// a picture's slices as separate frames at the same media time.
+    pending: Option<Pending>,
 }
+
+struct Pending {
+    frame: TapFrame,
+    at_ms: u64,
+    data: Vec<u8>,
+}
+
+/// A held keyframe with no further slice for this long is made into a picture as it is.
+const PENDING_MAX: Duration = Duration::from_millis(300);
 
 struct Loop {
     shared: Arc<Shared>,
@@ -193,7 +208,7 @@ async fn run(
         jobs: JoinSet::new(),
         epoch: (Instant::now(), SystemTime::now()),
     };
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
             f = frames.recv() => match f {
@@ -213,12 +228,6 @@ async fn run(
 }
 
 impl Loop {
-    fn wall_ms(&self, at: Instant) -> u64 {
-        let (i0, w0) = self.epoch;
-        let wall = if at >= i0 { w0 + (at - i0) } else { w0 - (i0 - at) };
-        wall.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-    }
-
     fn frame(&mut self, f: TapFrame) {
         if self.ended.contains(&f.track) {
             return;
@@ -231,6 +240,7 @@ impl Loop {
             busy: Arc::new(AtomicBool::new(false)),
             widest: 0,
             last_frame: f.arrival,
+            pending: None,
         });
         if t.track != f.track {
             // A new publication replaced the old one: its first keyframe makes a thumbnail.
@@ -240,6 +250,17 @@ impl Loop {
             t.widest = 0;
         }
         t.last_frame = f.arrival;
+        if let Some(p) = t.pending.take() {
+            if p.frame.track == f.track && p.frame.rtp_time == f.rtp_time {
+                // The rest of the held picture: its slices belong to the same keyframe.
+                let mut p = p;
+                p.data.extend_from_slice(&access_unit::slices_only(f.codec, &f.data));
+                t.pending = Some(p);
+                return;
+            }
+            let (frame, at_ms) = p.whole();
+            self.jobs.spawn(make_and_store(self.shared.clone(), frame, at_ms, t.busy.clone()));
+        }
         let width = match (f.keyframe, f.codec) {
             (true, Codec::Vp8) => vp8_keyframe_width(&f.data),
             _ => None,
@@ -270,7 +291,11 @@ impl Loop {
         t.due = (t.due + every).max(f.arrival + every / 2);
         t.busy.store(true, Ordering::Release);
         let busy = t.busy.clone();
-        let at_ms = self.wall_ms(f.arrival);
+        let at_ms = wall_ms(self.epoch, f.arrival);
+        if matches!(f.codec, Codec::H264 | Codec::H265) {
+            t.pending = Some(Pending { data: f.data.to_vec(), frame: f, at_ms });
+            return;
+        }
         self.jobs.spawn(make_and_store(self.shared.clone(), f, at_ms, busy));
         while self.jobs.try_join_next().is_some() {}
     }
@@ -284,8 +309,28 @@ impl Loop {
     }
 
     fn idle(&mut self, now: Instant) {
+        for t in self.tracks.values_mut() {
+            if t.pending.as_ref().is_some_and(|p| now.saturating_duration_since(p.frame.arrival) >= PENDING_MAX) {
+                let (frame, at_ms) = t.pending.take().expect("checked").whole();
+                self.jobs.spawn(make_and_store(self.shared.clone(), frame, at_ms, t.busy.clone()));
+            }
+        }
         self.tracks.retain(|_, t| now.saturating_duration_since(t.last_frame) < FORGET_AFTER);
         while self.jobs.try_join_next().is_some() {}
+    }
+}
+
+/// Unix milliseconds of a monotonic instant, given one moment known on both clocks.
+fn wall_ms(epoch: (Instant, SystemTime), at: Instant) -> u64 {
+    let (i0, w0) = epoch;
+    let wall = if at >= i0 { w0 + (at - i0) } else { w0 - (i0 - at) };
+    wall.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl Pending {
+    /// The keyframe with every slice of its picture, and its wall time.
+    fn whole(self) -> (TapFrame, u64) {
+        (TapFrame { data: Bytes::from(self.data), ..self.frame }, self.at_ms)
     }
 }
 
