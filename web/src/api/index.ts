@@ -325,12 +325,12 @@ export const affairsApi = {
   duties: (id: number) => request<Duty[]>('GET', `/api/sessions/${encodeURIComponent(String(id))}/staff`),
   assign: (id: number, body: AssignStaff) => request<Duty>('POST', `/api/sessions/${encodeURIComponent(String(id))}/staff`, body),
   people: () => request<DutyPerson[]>('GET', '/api/duty-people'),
-  removeDuty: (session: number, duty: number) =>
-    request<void>('DELETE', `/api/sessions/${encodeURIComponent(String(session))}/staff/${encodeURIComponent(String(duty))}`),
-  removeDevice: (room: number, device: number) =>
-    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(room))}/devices/${encodeURIComponent(String(device))}`),
-  removeRoom: (site: number, room: number) =>
-    request<void>('DELETE', `/api/sites/${encodeURIComponent(String(site))}/rooms/${encodeURIComponent(String(room))}`),
+  removeDuty: (id: number, duty: number) =>
+    request<void>('DELETE', `/api/sessions/${encodeURIComponent(String(id))}/staff/${encodeURIComponent(String(duty))}`),
+  removeDevice: (id: number, device: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/devices/${encodeURIComponent(String(device))}`),
+  removeRoom: (id: number, room: number) =>
+    request<void>('DELETE', `/api/sites/${encodeURIComponent(String(id))}/rooms/${encodeURIComponent(String(room))}`),
   record: (body: RecordLookup) => request<RecordEntry[]>('POST', '/api/candidates/record', body),
 }
 
