@@ -144,9 +144,11 @@ pub async fn launch_with_listener(
     state.cameras.start(&state.db, &vault).await?;
     let cameras = state.cameras.clone();
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let exports = recording::export::spawn_worker(state.clone());
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
+    exports.abort();
     if let Some(r) = recorder {
         // Closes open segments so they reach storage whole.
         r.stop().await;
