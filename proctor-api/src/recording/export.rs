@@ -44,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExportRequest {
+pub struct RecordingExportRequest {
     pub room: String,
     pub participant: String,
     /// Unix milliseconds; the whole recording when omitted.
@@ -58,7 +58,7 @@ pub struct ExportRequest {
 
 /// An export job and, once done, its file.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExportJobView {
+pub struct RecordingExport {
     pub id: i64,
     pub requested_by: i64,
     pub room: String,
@@ -89,8 +89,8 @@ pub struct ExportJobView {
     pub link_ttl_secs: Option<u64>,
 }
 
-fn view(r: ExportRow) -> ExportJobView {
-    ExportJobView {
+fn view(r: ExportRow) -> RecordingExport {
+    RecordingExport {
         id: r.recording_export_id,
         requested_by: r.account_id,
         room: r.room,
@@ -131,14 +131,14 @@ fn parse_format(s: &str) -> ApiResult<ExportFormat> {
 }
 
 /// Queues an export of one participant's recording in a time range. Audited.
-#[utoipa::path(post, path = "/api/recordings/exports", tag = "recording", request_body = ExportRequest,
-    responses((status = 202, body = ExportJobView), (status = 400, body = crate::error::ErrorBody),
+#[utoipa::path(post, path = "/api/recordings/exports", tag = "recording", request_body = RecordingExportRequest,
+    responses((status = 202, body = RecordingExport), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn create_export(
     Proctor(user): Proctor,
     State(state): State<AppState>,
-    Json(req): Json<ExportRequest>,
-) -> ApiResult<(StatusCode, Json<ExportJobView>)> {
+    Json(req): Json<RecordingExportRequest>,
+) -> ApiResult<(StatusCode, Json<RecordingExport>)> {
     parse_format(&req.format)?;
     for (field, v) in [("from_ms", req.from_ms), ("to_ms", req.to_ms)] {
         if v.is_some_and(|v| v < 0) {
@@ -199,21 +199,21 @@ fn sees_all(role: Role) -> bool {
 
 /// Export jobs, newest first: the caller's own; staff and administrators see everyone's.
 #[utoipa::path(get, path = "/api/recordings/exports", tag = "recording",
-    responses((status = 200, body = [ExportJobView])), security(("bearer" = [])))]
-async fn list_exports(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<ExportJobView>>> {
+    responses((status = 200, body = [RecordingExport])), security(("bearer" = [])))]
+async fn list_exports(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<RecordingExport>>> {
     let owner = (!sees_all(user.role)).then_some(user.account_id);
     Ok(Json(q::list(&state.db, owner).await?.into_iter().map(view).collect()))
 }
 
 /// One job with its progress; when done, a short-lived signed link to the file (audited).
 #[utoipa::path(get, path = "/api/recordings/exports/{id}", tag = "recording", params(("id" = i64, Path)),
-    responses((status = 200, body = ExportJobView), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = RecordingExport), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 async fn get_export(
     Proctor(user): Proctor,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<ExportJobView>> {
+) -> ApiResult<Json<RecordingExport>> {
     let row = q::get(&state.db, id).await?.ok_or(ApiError::NotFound("export"))?;
     if row.account_id != user.account_id && !sees_all(user.role) {
         // Someone else's job does not exist for this caller.
