@@ -105,6 +105,7 @@ fn export_range_across_a_gap_remux_and_mp4() {
     assert!(codecs.iter().any(|c| c.starts_with("H.264")), "{codecs:?}");
     assert!(codecs.iter().any(|c| c.contains("AAC")), "{codecs:?}");
     assert!((secs - 8.5).abs() < 1.0, "the range, gap included: {secs} s");
+    assert!((r.duration_ms as f64 / 1000.0 - secs).abs() < 1.0, "{r:?} vs {secs}");
 
     // H.264 sources: remux copies H.264 (Opus rides along in MP4), the MP4 export copies
     // H.264 and encodes only the audio.
@@ -121,6 +122,7 @@ fn export_range_across_a_gap_remux_and_mp4() {
     let (_, codecs, secs) = discover(&j.out);
     assert!(codecs.iter().any(|c| c.starts_with("H.264")) && codecs.iter().any(|c| c.contains("AAC")), "{codecs:?}");
     assert!((secs - 9.0).abs() < 1.0, "{secs} s");
+    assert!((r.duration_ms as f64 / 1000.0 - secs).abs() < 1.0, "{r:?} vs {secs}");
 
     // A range with nothing recorded in it is refused before any work.
     let mut empty = job(&vp8, ExportFormat::Remux, "none.webm");

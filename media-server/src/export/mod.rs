@@ -203,7 +203,7 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
                 base: key_ns.min(origin_ns),
                 need_key: true,
             };
-            feeds.push((src, feed, Position::watch(&pipeline, "vout")?));
+            feeds.push((src, feed, Position::watch(&pipeline, plan.position_elements().0)?));
         }
         if plan.audio.is_some() {
             let src = appsrc(&pipeline, "asrc", audio_caps)?;
@@ -215,7 +215,7 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
                 base: origin_ns,
                 need_key: false,
             };
-            feeds.push((src, feed, Position::watch(&pipeline, "aout")?));
+            feeds.push((src, feed, Position::watch(&pipeline, plan.position_elements().1)?));
         }
         pipeline.set_state(gst::State::Playing).map_err(pipe_err)?;
         let duration_ns = drive(&pipeline, feeds, total_ns, progress)?;
@@ -280,7 +280,7 @@ fn drop_preroll(pipeline: &gst::Pipeline, shift_ns: u64) -> Result<()> {
     Ok(())
 }
 
-/// How far one stream has got at the muxer's door (nanoseconds of file time).
+/// How far one stream has got towards the muxer (nanoseconds of file time).
 #[derive(Clone)]
 struct Position {
     end_ns: Arc<AtomicU64>,

@@ -1,7 +1,8 @@
 //! The output pipeline: one appsrc per stream (encoded frames with rewritten times) →
 //! passthrough parser, or decoder → encoder → parser → one muxer → filesink. The last element
 //! of each chain is a capsfilter named `vout` / `aout`: the muxer picks the right kind of pad
-//! from its caps, and progress is measured on its source pad.
+//! from its caps. Progress is measured on `vpos` / `apos`: the last element before an encoder
+//! (encoders may shift their output times, x264enc by an hour), else `vout` / `aout`.
 
 use crate::tap::Codec;
 
@@ -68,6 +69,13 @@ impl Plan {
         })
     }
 
+    /// The elements whose output times are the file's times (see the module guide).
+    pub fn position_elements(&self) -> (&'static str, &'static str) {
+        let v = if matches!(self.video, Some((_, VideoOut::ToH264 { .. }))) { "vpos" } else { "vout" };
+        let a = if self.audio == Some(AudioOut::ToAac) { "apos" } else { "aout" };
+        (v, a)
+    }
+
     pub fn mime(&self) -> &'static str {
         match (self.container, self.video.is_some()) {
             ("mp4", true) => "video/mp4",
@@ -124,7 +132,7 @@ fn video_chain(codec: Codec, out: VideoOut) -> String {
             // One encoder thread, a fast preset and no lookahead beyond what it needs: an
             // export must never take more than its share of a core from live forwarding.
             format!(
-                "{dec} ! videoconvert ! videoscale ! video/x-raw,format=I420,width={width},height={height} ! \
+                "{dec} ! videoconvert ! videoscale ! capsfilter name=vpos caps=video/x-raw,format=I420,width={width},height={height} ! \
                  x264enc threads=1 speed-preset=veryfast bitrate=1200 key-int-max=120 ! \
                  video/x-h264,profile=high ! h264parse ! capsfilter name=vout caps=video/x-h264"
             )
@@ -138,7 +146,7 @@ fn audio_chain(out: AudioOut) -> &'static str {
         AudioOut::Copy => "opusparse ! capsfilter name=aout caps=audio/x-opus",
         // audiorate fills holes with silence, so AAC stays continuous and in sync after a gap.
         AudioOut::ToAac => {
-            "opusdec ! audioconvert ! audioresample ! audio/x-raw,rate=48000 ! audiorate ! \
+            "opusdec ! audioconvert ! audioresample ! audio/x-raw,rate=48000 ! audiorate name=apos ! \
              avenc_aac bitrate=96000 ! aacparse ! capsfilter name=aout caps=audio/mpeg"
         }
     }
