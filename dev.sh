@@ -37,7 +37,10 @@ case "${1:-}" in
     stamp "build done in $(( $(date +%s) - t0 )) s"
     cargo test --workspace --no-fail-fast
     stamp "rust tests done in $(( $(date +%s) - t0 )) s"
-    export PROCTOR_BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/debug/proctor"
+    bins="$(realpath "${CARGO_TARGET_DIR:-target}")/debug"
+    # The workspace build made these; building them again per package would compile the
+    # shared dependencies a second time with different features.
+    export PROCTOR_BIN="$bins/proctor" SFU_DEV_BIN="$bins/sfu-dev" RTSP_CAMERA_BIN="$bins/rtsp-camera"
     node --test --test-concurrency=1 tests/e2e/
     stamp "all tests passed in $(( $(date +%s) - t0 )) s"
     ;;

@@ -9,37 +9,8 @@ mod common;
 mod registration_support;
 
 use common::TestServer;
-use registration_support::{form, id_number, open_plan, photo_png, register_ok, session_with_room};
+use registration_support::{approved_candidate, open_plan, session_with_room};
 use serde_json::json;
-
-/// Registers a candidate, uploads the photo and approves; returns the candidate's token.
-async fn approved_candidate(srv: &TestServer, staff: &str, plan: i64, n: usize) -> String {
-    let first17 = ["52010219900315001", "52010219910416002"][n];
-    let birth = ["1990-03-15", "1991-04-16"][n];
-    let (reg, token) = register_ok(
-        srv,
-        plan,
-        form(
-            &format!("考生{n}"),
-            &id_number(first17),
-            birth,
-            &format!("1350000000{n}"),
-            json!({}),
-        ),
-    )
-    .await;
-    let r = registration_support::upload(srv, &token, reg, "photo", photo_png(), "p.png").await;
-    assert_eq!(r.status(), 201);
-    let r = registration_support::post(
-        srv,
-        staff,
-        &format!("/api/registrations/{reg}/review"),
-        json!({"decision": "approve"}),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{:?}", r.text().await);
-    token
-}
 
 #[tokio::test]
 async fn only_seated_candidates_open_the_paper_and_only_after_the_start() {

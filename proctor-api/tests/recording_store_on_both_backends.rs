@@ -63,8 +63,17 @@ async fn story(db: &Db) {
     assert_eq!(starts, vec![10_000, 70_000], "segments overlapping the window, in order");
     assert_eq!(segs[0].codec, "vp8");
     assert_eq!(queries::gaps(db, &window).await.unwrap().len(), 1);
+    let in_rooms = |rooms: &[&str]| queries::Filter {
+        rooms: Some(rooms.iter().map(|r| r.to_string()).collect()),
+        ..Default::default()
+    };
+    let rooms_of = |groups: Vec<queries::GroupRow>| groups.into_iter().map(|g| g.room).collect::<Vec<_>>();
+    assert_eq!(rooms_of(queries::recordings(db, &in_rooms(&["room-1", "room-9"])).await.unwrap()), vec!["room-1"]);
+    assert_eq!(queries::recordings(db, &in_rooms(&["room-1", "check-5"])).await.unwrap().len(), 2);
+    assert!(queries::recordings(db, &in_rooms(&[])).await.unwrap().is_empty(), "no rooms: nothing");
     assert!(!queries::on_duty(db, 1, 1).await.unwrap());
     assert!(queries::session_window(db, 999).await.unwrap().is_none());
+    assert!(queries::seated_candidates(db, 999).await.unwrap().is_empty());
 }
 
 #[tokio::test]

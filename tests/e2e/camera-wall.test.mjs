@@ -134,6 +134,9 @@ test('a registered RTSP camera goes online and its H.264 picture plays on the ro
     assert.ok(b > a, `tile keeps decoding: ${a} -> ${b}`)
     const width = await page.evaluate((p) => document.querySelector(`[data-testid=wall-tile][data-participant="${p}"] video`).videoWidth, participant)
     assert.equal(width, 320, 'the camera picture as sent (no transcoding)')
+    // The room list names the exam room, not its media room id.
+    const roomButton = page.locator(`[data-testid=live-room][data-room="room-${room.body.id}"]`)
+    assert.match(await roomButton.innerText(), /贵阳考点 · 第一考场/)
   })
 
   // An invigilator who is not on duty in the room sees no camera.

@@ -12,6 +12,7 @@
 //! dropped and so are the delta frames after it until the next keyframe, so a viewer's
 //! decoder never gets a frame whose reference is missing.
 
+pub mod access_unit;
 pub mod rtsp;
 
 use std::sync::Mutex;

@@ -214,6 +214,8 @@ impl Camera {
         let mut track: Option<InjectedTrack> = None;
         let mut last_frame = started;
         let mut base_pts: Option<u64> = None;
+        let mut last_pts: Option<u64> = None;
+        let mut units = super::access_unit::AccessUnits::default();
         let outcome = loop {
             let deadline = match track {
                 None => started + self.options.connect_timeout,
@@ -234,6 +236,10 @@ impl Camera {
                         break failed("pipeline stopped delivering frames".into());
                     };
                     last_frame = Instant::now();
+                    let Some((data, pts_ns, keyframe)) = units.push(s.codec, &s.data, s.pts_ns, s.keyframe) else {
+                        continue;
+                    };
+                    let s = Sample { codec: s.codec, data: Arc::from(data), pts_ns, keyframe };
                     if track.is_none() {
                         if !s.keyframe {
                             // Viewers and recorders start at a keyframe anyway.
@@ -245,7 +251,9 @@ impl Camera {
                         }
                         self.set(IngestState::Online, None);
                     }
-                    let pts = s.pts_ns.unwrap_or(0);
+                    // A picture without a time continues from the last one rather than jumping to zero.
+                    let pts = s.pts_ns.or(last_pts).unwrap_or(0);
+                    last_pts = Some(pts);
                     let base = *base_pts.get_or_insert(pts);
                     let rtp_time = (u128::from(pts.saturating_sub(base)) * 90_000 / 1_000_000_000) as u64;
                     if let Some(t) = &track {

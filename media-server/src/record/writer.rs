@@ -30,6 +30,7 @@ pub struct SegmentWriter {
     pipeline: gst::Pipeline,
     src: gst_app::AppSrc,
     path: PathBuf,
+    codec: Codec,
     /// The frame waiting for its successor (to learn its duration).
     pending: Option<(Bytes, u64, bool)>,
 }
@@ -66,15 +67,26 @@ impl SegmentWriter {
             .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
             .ok_or_else(|| Error::Pipeline("appsrc missing".into()))?;
         pipeline.set_state(gst::State::Playing).map_err(pipe_err)?;
-        Ok(SegmentWriter { pipeline, src, path: path.to_owned(), pending: None })
+        Ok(SegmentWriter { pipeline, src, path: path.to_owned(), codec, pending: None })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Adds a frame at `pts_ns` from the segment start.
+    /// Adds a frame at `pts_ns` from the segment start. A frame at the same time as the one
+    /// before is the rest of that picture (a camera that sends a picture's slices as separate
+    /// units): its slices are appended to it, so the file has one sample per picture.
     pub fn push(&mut self, data: Bytes, pts_ns: u64, keyframe: bool) -> Result<()> {
+        if let Some((d, p, k)) = self.pending.as_mut() {
+            if *p == pts_ns && matches!(self.codec, Codec::H264 | Codec::H265) {
+                let mut joined = d.to_vec();
+                joined.extend_from_slice(&crate::ingest::access_unit::slices_only(self.codec, &data));
+                *d = Bytes::from(joined);
+                *k |= keyframe;
+                return Ok(());
+            }
+        }
         if let Some((d, p, k)) = self.pending.take() {
             self.send(d, p, pts_ns.saturating_sub(p).max(1), k)?;
         }

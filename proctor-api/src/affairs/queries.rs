@@ -57,6 +57,16 @@ pub async fn rooms(db: &Db, site: i64) -> sqlx::Result<Vec<RoomRow>> {
         .await
 }
 
+/// "Site · room" for every exam room, by id (what live walls call a room).
+pub async fn room_titles(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT r.exam_room_id, s.name, r.name FROM exam_room r JOIN exam_site s ON s.exam_site_id = r.exam_site_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, site, room)| (id, format!("{site} · {room}"))).collect())
+}
+
 pub async fn room(db: &Db, id: i64) -> sqlx::Result<Option<RoomRow>> {
     sqlx::query_as(
         "SELECT exam_room_id, exam_site_id, name, seats FROM exam_room WHERE exam_room_id = $1",

@@ -26,6 +26,8 @@ pub struct LiveParticipant {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LiveRoom {
     pub room: String,
+    /// The exam room's name ("site · room") for a room's cameras; absent for other rooms.
+    pub title: Option<String>,
     /// The media node carrying the room; absent for the API's own in-process SFU.
     pub node: Option<String>,
     pub participants: Vec<LiveParticipant>,
@@ -98,6 +100,7 @@ impl Directory {
         rooms
             .iter()
             .map(|(room, ps)| LiveRoom {
+                title: None,
                 room: room.clone(),
                 node: None,
                 participants: ps.values().map(|(_, p)| p.clone()).collect(),

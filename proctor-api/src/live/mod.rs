@@ -105,5 +105,13 @@ async fn watch_token(
 async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
     let mut rooms = state.live.rooms();
     rooms.extend(crate::media_node::remote_rooms(&state).await?);
+    if rooms.iter().any(|r| r.room.starts_with("room-")) {
+        let titles: std::collections::HashMap<i64, String> =
+            crate::affairs::queries::room_titles(&state.db).await?.into_iter().collect();
+        for r in &mut rooms {
+            let id = r.room.strip_prefix("room-").and_then(|id| id.parse::<i64>().ok());
+            r.title = id.and_then(|id| titles.get(&id).cloned());
+        }
+    }
     Ok(Json(rooms))
 }

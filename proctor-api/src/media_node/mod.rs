@@ -174,7 +174,7 @@ pub async fn remote_rooms(state: &AppState) -> ApiResult<Vec<crate::live::LiveRo
         };
         match rooms.last_mut() {
             Some(last) if last.room == r.room => last.participants.push(p),
-            _ => rooms.push(crate::live::LiveRoom { room: r.room, node: Some(r.media_node_id), participants: vec![p] }),
+            _ => rooms.push(crate::live::LiveRoom { room: r.room, title: None, node: Some(r.media_node_id), participants: vec![p] }),
         }
     }
     Ok(rooms)

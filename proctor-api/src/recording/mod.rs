@@ -152,8 +152,29 @@ pub struct RecordingSummary {
     pub gaps: Vec<RecordingGap>,
 }
 
-/// The time window a caller may see: invigilators only sessions they are on duty at.
-async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResult<(Option<i64>, Option<i64>)> {
+/// What a caller may see of the recordings. Choosing an exam session narrows the list to
+/// its time window and its media rooms: the exam room's cameras and the camera rooms of the
+/// candidates seated in it. Invigilators must choose a session they are on duty at.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub rooms: Option<Vec<String>>,
+}
+
+impl Scope {
+    /// `filter` limited to the scope (a requested window is intersected with the session's).
+    pub fn narrow(&self, mut filter: Filter) -> Filter {
+        filter.from_ms = max_opt(filter.from_ms, self.from_ms);
+        filter.to_ms = min_opt(filter.to_ms, self.to_ms);
+        if self.rooms.is_some() {
+            filter.rooms = self.rooms.clone();
+        }
+        filter
+    }
+}
+
+pub async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResult<Scope> {
     let Some(id) = session_id else {
         if user.role == Role::Invigilator {
             return Err(ApiError::invalid(
@@ -162,14 +183,17 @@ async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResult<(
                 "Invigilators must choose a session they are on duty at",
             ));
         }
-        return Ok((None, None));
+        return Ok(Scope::default());
     };
-    let (starts, ends) = queries::session_window(db, id).await?.ok_or(ApiError::NotFound("session"))?;
+    let (starts, ends, exam_room_id) =
+        queries::session_window(db, id).await?.ok_or(ApiError::NotFound("session"))?;
     if user.role == Role::Invigilator && !queries::on_duty(db, id, user.account_id).await? {
         return Err(ApiError::Forbidden);
     }
     let ms = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|d| d.timestamp_millis()).ok();
-    Ok((ms(&starts), ms(&ends)))
+    let mut rooms = vec![crate::camera::ingest::live_room(exam_room_id)];
+    rooms.extend(queries::seated_candidates(db, id).await?.into_iter().map(crate::live::check_room));
+    Ok(Scope { from_ms: ms(&starts), to_ms: ms(&ends), rooms: Some(rooms) })
 }
 
 /// Recordings by room, candidate and exam session (newest first).
@@ -180,8 +204,8 @@ async fn list_recordings(
     State(state): State<AppState>,
     Query(q): Query<RecordingQuery>,
 ) -> ApiResult<Json<Vec<RecordingSummary>>> {
-    let (from_ms, to_ms) = scope(&state.db, &user, q.session_id).await?;
-    let filter = Filter { room: q.room, candidate_id: q.candidate_id, from_ms, to_ms, ..Default::default() };
+    let scope = scope(&state.db, &user, q.session_id).await?;
+    let filter = scope.narrow(Filter { room: q.room, candidate_id: q.candidate_id, ..Default::default() });
     let groups = queries::recordings(&state.db, &filter).await?;
     let gaps = queries::gaps(&state.db, &filter).await?;
     Ok(Json(
@@ -256,15 +280,14 @@ async fn playback(
             return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
         }
     }
-    let (s_from, s_to) = scope(&state.db, &user, req.session_id).await?;
-    let filter = Filter {
+    let filter = scope(&state.db, &user, req.session_id).await?.narrow(Filter {
         room: Some(req.room.clone()),
         participant: Some(req.participant.clone()),
         kind: Some(req.kind.clone()),
-        from_ms: max_opt(req.from_ms, s_from),
-        to_ms: min_opt(req.to_ms, s_to),
+        from_ms: req.from_ms,
+        to_ms: req.to_ms,
         ..Default::default()
-    };
+    });
     let rows = queries::segments(&state.db, &filter).await?;
     if rows.is_empty() {
         return Err(ApiError::NotFound("recording"));

@@ -79,6 +79,9 @@ pub struct Filter {
     /// Media overlapping `[from_ms, to_ms)`.
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only these media rooms (an exam session's room camera room and its candidates'
+    /// camera rooms); `Some(empty)` matches nothing.
+    pub rooms: Option<Vec<String>>,
 }
 
 impl Filter {
@@ -112,6 +115,19 @@ impl Filter {
         }
         if let Some(t) = self.to_ms {
             add(format!("{start_col} < ?"), Bind::Int(t));
+        }
+        if let Some(rooms) = &self.rooms {
+            if rooms.is_empty() {
+                conds.push("1 = 0".into());
+            }
+            let mut marks = Vec::with_capacity(rooms.len());
+            for r in rooms {
+                binds.push(Bind::Text(r.clone()));
+                marks.push(format!("${}", binds.len()));
+            }
+            if !marks.is_empty() {
+                conds.push(format!("room IN ({})", marks.join(", ")));
+            }
         }
         let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
         (sql, binds)
@@ -195,11 +211,19 @@ pub async fn gaps(db: &Db, f: &Filter) -> sqlx::Result<Vec<GapRow>> {
     bind_all!(sqlx::query_as::<_, GapRow>(&sql), binds).fetch_all(&db.pool).await
 }
 
-/// The time window and room of an exam session, if it exists.
-pub async fn session_window(db: &Db, session_id: i64) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT starts_at, ends_at FROM exam_session WHERE exam_session_id = $1")
+/// The time window and exam room of an exam session, if it exists.
+pub async fn session_window(db: &Db, session_id: i64) -> sqlx::Result<Option<(String, String, i64)>> {
+    sqlx::query_as("SELECT starts_at, ends_at, exam_room_id FROM exam_session WHERE exam_session_id = $1")
         .bind(session_id)
         .fetch_optional(&db.pool)
+        .await
+}
+
+/// Accounts of the candidates seated in a session (their cameras publish in their own rooms).
+pub async fn seated_candidates(db: &Db, session_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT account_id FROM registration WHERE exam_session_id = $1 ORDER BY account_id")
+        .bind(session_id)
+        .fetch_all(&db.pool)
         .await
 }
 

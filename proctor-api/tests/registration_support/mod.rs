@@ -209,3 +209,32 @@ pub async fn session_with_room(srv: &TestServer, staff: &str, plan: i64, seats: 
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
+
+/// Registers a candidate, uploads the photo and approves; returns the candidate's token.
+pub async fn approved_candidate(srv: &TestServer, staff: &str, plan: i64, n: usize) -> String {
+    let first17 = ["52010219900315001", "52010219910416002"][n];
+    let birth = ["1990-03-15", "1991-04-16"][n];
+    let (reg, token) = register_ok(
+        srv,
+        plan,
+        form(
+            &format!("考生{n}"),
+            &id_number(first17),
+            birth,
+            &format!("1350000000{n}"),
+            json!({}),
+        ),
+    )
+    .await;
+    let r = upload(srv, &token, reg, "photo", photo_png(), "p.png").await;
+    assert_eq!(r.status(), 201);
+    let r = post(
+        srv,
+        staff,
+        &format!("/api/registrations/{reg}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    token
+}

@@ -216,6 +216,8 @@ export interface LiveParticipant {
 
 export interface LiveRoom {
   room: string
+  /** "Site · room" for an exam room's cameras. */
+  title: string | null
   /** Media node carrying the room; null for the API's own SFU. */
   node: string | null
   participants: LiveParticipant[]
