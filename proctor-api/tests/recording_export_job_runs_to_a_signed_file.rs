@@ -2,7 +2,8 @@
 //! gap in object storage, indexed as the recorder announces them; staff queue an MP4 export
 //! of a range and a remux of the whole recording, watch progress, fetch the files through
 //! signed links (H.264 + AAC, VP8 + Opus, durations right); bad ranges and formats get
-//! structured errors, an invigilator off duty is refused; a job a stopped server left
+//! structured errors, an invigilator off duty is refused and one on duty exports only the
+//! session's rooms inside its window; a job a stopped server left
 //! running is queued again and finished after the restart.
 mod common;
 mod registration_support;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use common::TestServer;
 use media_server::{Codec, MediaEvent, ParticipantId, RoomId, TrackKind};
 use proctor_api::db::Db;
-use registration_support::{open_plan, session_with_room};
+use registration_support::{get as api_get, open_plan, post as api_post, session_with_room};
 use serde_json::{Value, json};
 use storage::ObjectStore;
 
@@ -41,13 +42,13 @@ fn discover(path: &Path) -> (String, f64) {
     (text, secs)
 }
 
-async fn seed(data: &Path, room: &str, who: &str) {
+async fn seed(data: &Path, room: &str, who: &str, t0: u64) {
     let signer = storage::UrlSigner::new(b"any-key-for-writing-0123456789", "/files").unwrap();
     let store = storage::LocalStore::open(data.join("objects"), signer).await.unwrap();
     let db = Db::connect(&Db::sqlite_url(data)).await.unwrap();
     let work = tempfile::tempdir().unwrap();
     // [T0, T0+6 s) and [T0+9 s, T0+15 s), audio and video.
-    for start in [T0, T0 + 9_000] {
+    for start in [t0, t0 + 9_000] {
         for (kind, codec) in [(TrackKind::Video, Codec::Vp8), (TrackKind::Audio, Codec::Opus)] {
             let k = if kind == TrackKind::Video { "video" } else { "audio" };
             let file = work.path().join(format!("{k}-{start}.webm"));
@@ -123,7 +124,7 @@ async fn recording_export_job_runs_to_a_signed_file() {
     let inv = srv.user_with_role(&admin, "inv.exp", "invigilator").await;
     let cand = srv.user_with_role(&admin, "cand.exp", "candidate").await;
     let (room, who) = ("check-77", "candidate:77");
-    seed(&data, room, who).await;
+    seed(&data, room, who, T0).await;
 
     // An MP4 (H.264 + AAC) of 2.5 s .. 11 s, across the gap.
     let r = post(&srv, &staff, json!({"room": room, "participant": who, "from_ms": T0 + 2_500, "to_ms": T0 + 11_000, "format": "mp4"})).await;
@@ -171,13 +172,34 @@ async fn recording_export_job_runs_to_a_signed_file() {
     assert_eq!((r.status().as_u16(), r.json::<Value>().await.unwrap()["field"].clone()), (400, json!("session_id")));
     let r = post(&srv, &inv, json!({"room": room, "participant": who, "format": "mp4", "session_id": session})).await;
     assert_eq!(r.status(), 403);
-    // Someone else's job is not there for an invigilator; staff list everyone's.
+    // Someone else's job is not there for an invigilator.
     let r = srv.client.get(srv.url(&format!("/api/recordings/exports/{}", mp4["id"]))).bearer_auth(&inv).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let mine: Value = srv.client.get(srv.url("/api/recordings/exports")).bearer_auth(&inv).send().await.unwrap().json().await.unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 0);
+
+    // On duty: the session's room camera, cut to the session's window (09:00+08:00 onwards);
+    // a recording of a room outside the session is not found.
+    let me: Value = api_get(&srv, &inv, "/api/auth/me").await.json().await.unwrap();
+    let r = api_post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
+        "account_id": me["id"], "duty": "invigilator", "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
+    }))
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let sites: Value = api_get(&srv, &staff, "/api/sites").await.json().await.unwrap();
+    let cam_room = format!("room-{}", sites[0]["rooms"][0]["id"].as_i64().unwrap());
+    let opens = chrono::DateTime::parse_from_rfc3339("2026-12-20T09:00:00+08:00").unwrap().timestamp_millis() as u64;
+    seed(&data, &cam_room, "camera:1", opens - 3_000).await;
+    let r = post(&srv, &inv, json!({"room": cam_room, "participant": "camera:1", "format": "remux", "session_id": session})).await;
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    assert_eq!((job["from_ms"].as_u64(), job["to_ms"].as_u64()), (Some(opens), Some(opens + 12_000)), "{job}");
+    let inv_job = wait_done(&srv, &inv, job["id"].as_i64().unwrap()).await;
+    assert!(inv_job["url"].is_string());
+    let r = post(&srv, &inv, json!({"room": room, "participant": who, "format": "mp4", "session_id": session})).await;
+    assert_eq!(r.status(), 404, "not the session's room");
     let all: Value = srv.client.get(srv.url("/api/recordings/exports")).bearer_auth(&staff).send().await.unwrap().json().await.unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(all.as_array().unwrap().len(), 3, "staff see everyone's jobs");
 
     let audit: Value = srv
         .client
@@ -190,7 +212,7 @@ async fn recording_export_job_runs_to_a_signed_file() {
         .await
         .unwrap();
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions.iter().filter(|a| **a == "recording.export").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "recording.export").count(), 3, "{actions:?}");
     assert!(actions.contains(&"recording.export.download"), "{actions:?}");
     srv.stop().await;
 

@@ -150,12 +150,16 @@ async fn create_export(
             return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
         }
     }
-    let (s_from, s_to) = super::scope(&state.db, &user, req.session_id).await?;
+    let scope = super::scope(&state.db, &user, req.session_id).await?;
+    // A session limits the rooms as well as the time (as for playback).
+    if scope.rooms.as_ref().is_some_and(|rooms| !rooms.contains(&req.room)) {
+        return Err(ApiError::NotFound("recording"));
+    }
     let (rec_from, rec_to) = q::recording_span(&state.db, &req.room, &req.participant)
         .await?
         .ok_or(ApiError::NotFound("recording"))?;
-    let from_ms = [req.from_ms, s_from, Some(rec_from)].into_iter().flatten().max().unwrap_or(rec_from);
-    let to_ms = [req.to_ms, s_to, Some(rec_to)].into_iter().flatten().min().unwrap_or(rec_to);
+    let from_ms = [req.from_ms, scope.from_ms, Some(rec_from)].into_iter().flatten().max().unwrap_or(rec_from);
+    let to_ms = [req.to_ms, scope.to_ms, Some(rec_to)].into_iter().flatten().min().unwrap_or(rec_to);
     if from_ms >= to_ms {
         return Err(ApiError::invalid_code(
             "from_ms",
