@@ -37,6 +37,10 @@ pub enum ApiError {
     BadCredentials { field: Option<&'static str> },
     #[error("forbidden")]
     Forbidden,
+    /// The role may do this, but not for this candidate or room: an invigilator outside the
+    /// sessions they are on duty at.
+    #[error("not on duty")]
+    NotOnDuty,
     #[error("password change required")]
     PasswordChangeRequired,
     #[error("not found: {0}")]
@@ -82,7 +86,7 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadCredentials { field: None } => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::NotOnDuty | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -114,6 +118,12 @@ impl ApiError {
                 field.map(str::to_owned),
             ),
             ApiError::Forbidden => b("forbidden", "无权执行此操作", "You may not do this", None),
+            ApiError::NotOnDuty => b(
+                "not_on_duty",
+                "您未在该考生或考场所在场次值岗",
+                "You are not on duty at a session of this candidate or room",
+                None,
+            ),
             ApiError::PasswordChangeRequired => b(
                 "password_change_required",
                 "首次登录须先修改密码",

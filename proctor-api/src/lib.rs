@@ -143,6 +143,10 @@ pub async fn launch_with_listener(
     let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
     state.cameras.start(&state.db, &vault).await?;
     let cameras = state.cameras.clone();
+    let interrupted = bank::import::fail_interrupted(&state.db).await?;
+    if interrupted > 0 {
+        tracing::warn!(imports = interrupted, "bank imports interrupted by the last stop marked failed");
+    }
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let exports = recording::export::spawn_worker(state.clone());
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));

@@ -51,6 +51,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/plans/{id}", Only(STAFF)),
     ("post", "/api/plans/{id}/transition", Only(STAFF)),
     ("post", "/api/plans/{id}/sessions", Only(STAFF)),
+    ("get", "/api/sessions", Only(PROCTOR)),
     ("get", "/api/public/plans", Public),
     ("get", "/api/plans/{id}/documents", Public),
     ("post", "/api/plans/{id}/documents", Only(STAFF)),

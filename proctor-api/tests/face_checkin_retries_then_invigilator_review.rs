@@ -1,7 +1,8 @@
 //! Check-in by face: the approved registration portrait is enrolled; the same person
 //! passes; another person, two faces and no face fail with their reasons; the third failure
 //! goes to an invigilator, who sees both pictures through signed links and approves.
-//! Candidates cannot review, nor check in again while a review is pending. Without a live
+//! Candidates cannot review, nor check in again while a review is pending; an invigilator
+//! not on duty at the candidate's session neither sees nor decides it. Without a live
 //! camera on the API's SFU the uploaded still is used (source `still`) and is required.
 
 mod common;
@@ -9,7 +10,7 @@ mod face_support;
 mod registration_support;
 
 use common::TestServer;
-use face_support::{approved_candidate, celebrity, json_of, send_picture, wall_jpeg};
+use face_support::{approved_candidate, celebrity, json_of, seat_with_invigilator, send_picture, wall_jpeg};
 use registration_support::{get, post};
 use serde_json::json;
 
@@ -19,6 +20,7 @@ async fn face_checkin_retries_then_invigilator_review() {
     let admin = srv.admin_token().await;
     let staff = srv.user_with_role(&admin, "kw.face", "staff").await;
     let invigilator = srv.user_with_role(&admin, "jk.face", "invigilator").await;
+    let elsewhere = srv.user_with_role(&admin, "jk.elsewhere", "invigilator").await;
 
     // Before any enrolment a check-in is refused with a reason, not a guess.
     let c = approved_candidate(&srv, &staff, "FACE-01", 1, celebrity("img1.jpg")).await;
@@ -26,6 +28,7 @@ async fn face_checkin_retries_then_invigilator_review() {
     let enrolments = json_of(get(&srv, &staff, &format!("/api/face/accounts/{}/enrolments", c.account)).await, 200).await;
     assert_eq!(enrolments[0]["status"], "enrolled", "{enrolments}");
     assert_eq!(enrolments[0]["source"], "registration_photo");
+    seat_with_invigilator(&srv, &staff, &c, &invigilator).await;
 
     let status = json_of(get(&srv, &c.token, "/api/face/check-in").await, 200).await;
     assert_eq!((status["enrolled"].as_bool(), status["state"].as_str()), (Some(true), Some("none")));
@@ -60,6 +63,12 @@ async fn face_checkin_retries_then_invigilator_review() {
     assert_eq!(get(&srv, &c.token, "/api/face/reviews").await.status(), 403);
     assert_eq!(post(&srv, &c.token, &format!("/api/face/reviews/{check_id}"), json!({"decision": "approve"})).await.status(), 403);
     assert_eq!(get(&srv, &c.token, &format!("/api/face/accounts/{}/checks", c.account)).await.status(), 403);
+
+    // An invigilator on duty elsewhere neither sees the check nor decides it.
+    assert_eq!(json_of(get(&srv, &elsewhere, "/api/face/reviews").await, 200).await, json!([]));
+    let r = post(&srv, &elsewhere, &format!("/api/face/reviews/{check_id}"), json!({"decision": "approve"})).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(get(&srv, &elsewhere, &format!("/api/face/accounts/{}/checks", c.account)).await.status(), 403);
 
     // The invigilator sees both pictures side by side, through signed links.
     let queue = json_of(get(&srv, &invigilator, "/api/face/reviews").await, 200).await;

@@ -149,8 +149,8 @@ async fn story(db: &Db) {
 
     // Alerts: open first, acknowledged once.
     let a = face::insert_alert(db, rc, cand, Some(session), "mismatch").await.unwrap();
-    assert!(face::alert_exists(db, a).await.unwrap());
-    assert!(!face::alert_exists(db, a + 100).await.unwrap());
+    assert_eq!(face::alert_account(db, a).await.unwrap(), Some(cand));
+    assert_eq!(face::alert_account(db, a + 100).await.unwrap(), None);
     assert!(face::acknowledge(db, a, inv).await.unwrap());
     assert!(!face::acknowledge(db, a, inv).await.unwrap());
     let b = face::insert_alert(db, rc, cand, None, "no_frame").await.unwrap();

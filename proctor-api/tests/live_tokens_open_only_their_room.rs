@@ -1,6 +1,8 @@
 //! Media tokens minted by the API are what the in-process SFU (nested at `/media`) accepts:
-//! a candidate gets a publish token for their own camera-check room only, proctors get watch
-//! tokens, and a forged or tampered token is refused by the media endpoints.
+//! a candidate gets a publish token for their own camera-check room only, a supervisor on
+//! patrol gets watch tokens for any room (an invigilator only for their duties, see
+//! `live_watch_follows_invigilator_duty`), and a forged or tampered token is refused by the
+//! media endpoints.
 
 mod common;
 
@@ -12,7 +14,7 @@ async fn tokens_are_scoped_and_checked_by_the_media_node() {
     let srv = TestServer::start(None).await;
     let admin = srv.admin_token().await;
     let cand = srv.user_with_role(&admin, "cand.one", "candidate").await;
-    let inv = srv.user_with_role(&admin, "inv.one", "invigilator").await;
+    let inv = srv.user_with_role(&admin, "sup.one", "supervisor").await;
     let me: Value = srv.client.get(srv.url("/api/auth/me")).bearer_auth(&cand).send().await.unwrap().json().await.unwrap();
 
     let grant: Value = srv

@@ -15,7 +15,7 @@ use serde_json::json;
 #[tokio::test]
 async fn only_seated_candidates_open_the_paper_and_only_after_the_start() {
     let srv = TestServer::start(None).await;
-    let (_, staff) = client::staff(&srv).await;
+    let (admin, staff) = client::staff(&srv).await;
     let plan = open_plan(&srv, &staff, "PAPER-01", "warn").await;
     // One seat: the first approved candidate takes it; the second is approved afterwards
     // and stays unseated.
@@ -116,6 +116,19 @@ async fn only_seated_candidates_open_the_paper_and_only_after_the_start() {
         let (s, err) = client::get(&srv, token, &path(usage)).await;
         assert_eq!((s, err["code"].as_str()), (403, Some("forbidden")), "{who}");
     }
+    // Invigilators open it only at a session they are on duty at, and only once it started.
+    let on_duty = srv.user_with_role(&admin, "jk.paper", "invigilator").await;
+    let elsewhere = srv.user_with_role(&admin, "jk.elsewhere", "invigilator").await;
+    let (_, me) = client::get(&srv, &on_duty, "/api/auth/me").await;
+    let r = registration_support::post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
+        "account_id": me["id"], "duty": "invigilator", "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
+    }))
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    assert_eq!(client::get(&srv, &on_duty, &path(&started)).await.0, 200);
+    assert_eq!(client::get(&srv, &on_duty, &path(&future)).await.0, 403, "not before the start");
+    assert_eq!(client::get(&srv, &elsewhere, &path(&started)).await.0, 403, "not on duty there");
+    assert_eq!(client::get(&srv, &on_duty, &path(&no_session)).await.0, 403, "a usage without a session");
     let (s, _) = client::get(
         &srv,
         &seated,

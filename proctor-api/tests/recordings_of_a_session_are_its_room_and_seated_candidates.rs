@@ -68,6 +68,15 @@ async fn recordings_of_a_session_are_its_room_and_seated_candidates() {
     .await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
 
+    // The invigilator picks from their own duties; another invigilator has none.
+    let idle = srv.user_with_role(&admin, "jk.idle", "invigilator").await;
+    let ids = |v: Value| v.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(get(&srv, &inv, "/api/sessions").await.json().await.unwrap()), vec![session]);
+    assert!(ids(get(&srv, &idle, "/api/sessions").await.json().await.unwrap()).is_empty());
+    assert!(ids(get(&srv, &staff, "/api/sessions").await.json().await.unwrap()).contains(&session));
+    let r = get(&srv, &idle, &format!("/api/recordings?session_id={session}")).await;
+    assert_eq!(r.status(), 403, "not on duty there");
+
     let db = Db::connect(&Db::sqlite_url(dir.path())).await.unwrap();
     let (starts_at, exam_room): (String, i64) =
         sqlx::query_as("SELECT starts_at, exam_room_id FROM exam_session WHERE exam_session_id = $1")

@@ -1,5 +1,5 @@
 // Issue 4, in the web app against the real `proctor serve` and its in-process SFU: a
-// candidate opens the camera check (fake camera) and gets "connected"; an invigilator
+// candidate opens the camera check (fake camera) and gets "connected"; a supervisor on patrol
 // opens live rooms, finds the candidate's check room, opens its wall and the tile keeps
 // decoding; a click focuses the tile and brings the high simulcast layer; at 390×844 the
 // wall is one column; a supervisor on patrol sees the same wall. A camera refusal is
@@ -41,7 +41,7 @@ const gridColumns = (page) =>
 
 const attr = (page, testId, name) => page.getByTestId(testId).getAttribute(name)
 
-test('camera check publishes, the invigilator wall shows it, focus and reconnect work', { timeout: 300_000 }, async (t) => {
+test('camera check publishes, the patrol wall shows it, focus and reconnect work', { timeout: 300_000 }, async (t) => {
   // A fixed address and data directory, so the server can be restarted under the pages.
   const dataDir = await mkdtemp(join(tmpdir(), 'proctor-live-e2e-'))
   t.after(() => rm(dataDir, { recursive: true, force: true }))
@@ -60,7 +60,6 @@ test('camera check publishes, the invigilator wall shows it, focus and reconnect
   const adminPassword = await retireInitialAdminPassword(server)
   const adminToken = (await api(server.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } })).body.token
   const candidateId = await createAccount(server, adminToken, 'kaosheng01', '李考生', 'candidate', 'Candidate-Passw0rd-1')
-  await createAccount(server, adminToken, 'jiankao01', '赵监考', 'invigilator', 'Invigilator-Passw0rd-1')
   await createAccount(server, adminToken, 'xunkao01', '钱巡考', 'supervisor', 'Supervisor-Passw0rd-1')
   const participant = `candidate:${candidateId}`
   const room = `check-${candidateId}`
@@ -107,14 +106,14 @@ test('camera check publishes, the invigilator wall shows it, focus and reconnect
 
   const inv = await newPage({ width: 1366, height: 860 })
   await withScreenshotOnFailure(inv, 'live-wall', async () => {
-    await signIn(inv, server.url, 'jiankao01', 'Invigilator-Passw0rd-1')
-    await inv.waitForURL('**/app/invigilator')
-    await inv.getByTestId('nav-live').click()
+    await signIn(inv, server.url, 'xunkao01', 'Supervisor-Passw0rd-1')
+    await inv.waitForURL('**/app/supervisor')
+    await inv.getByTestId('nav-patrol').click()
     const card = inv.locator(`[data-testid=live-room][data-room="${room}"]`)
     await card.waitFor()
     assert.match(await card.innerText(), /摄像头检测 · 李考生/)
     await card.click()
-    await inv.waitForURL(`**/app/invigilator/live?room=${room}`)
+    await inv.waitForURL(`**/app/supervisor/patrol?room=${room}`)
     const tile = inv.locator(`[data-testid=wall-tile][data-participant="${participant}"]`)
     await tile.waitFor({ timeout: 30_000 })
     await inv.locator('[data-testid=wall-state][data-state=connected]').waitFor()

@@ -1,6 +1,6 @@
 // Scale-out: the API runs without its in-process SFU and a separate `proctor media` process
 // carries the video. The node registers (signed heartbeat), the candidate's camera check is
-// sent to the node by the grant, the node's events reach the API so the invigilator finds the
+// sent to the node by the grant, the node's events reach the API so a supervisor on patrol finds the
 // room (attributed to the node) and the wall decodes it. When the node is killed and started
 // again, the room vanishes with it and comes back when the candidate's page reconnects.
 import { test } from 'node:test'
@@ -38,7 +38,7 @@ test('a separate media node carries the camera check and the wall', { timeout: 2
   }, 15_000, 'node registered')
 
   const candidateId = await createAccount(server, adminToken, 'kaosheng02', '孙考生', 'candidate', 'Candidate-Passw0rd-2')
-  await createAccount(server, adminToken, 'jiankao02', '周监考', 'invigilator', 'Invigilator-Passw0rd-2')
+  await createAccount(server, adminToken, 'xunkao02', '周巡考', 'supervisor', 'Supervisor-Passw0rd-2')
   const participant = `candidate:${candidateId}`
   const room = `check-${candidateId}`
 
@@ -76,9 +76,9 @@ test('a separate media node carries the camera check and the wall', { timeout: 2
       return r.body.find?.((x) => x.room === room)
     }, 15_000, 'room reported by the node')
     assert.equal(rooms.node, 'media-e2e-1')
-    await signIn(inv, server.url, 'jiankao02', 'Invigilator-Passw0rd-2')
-    await inv.waitForURL('**/app/invigilator')
-    await inv.getByTestId('nav-live').click()
+    await signIn(inv, server.url, 'xunkao02', 'Supervisor-Passw0rd-2')
+    await inv.waitForURL('**/app/supervisor')
+    await inv.getByTestId('nav-patrol').click()
     await inv.locator(`[data-testid=live-room][data-room="${room}"]`).click()
     await inv.locator(`[data-testid=wall-tile][data-participant="${participant}"]`).waitFor({ timeout: 30_000 })
     await waitFor(async () => (await tileFrames(inv, participant)) > 10, 30_000, 'wall decodes through the node')

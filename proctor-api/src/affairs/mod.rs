@@ -4,6 +4,7 @@
 //! spread apart) with ticket numbers, attendance on the day and
 //! the per-plan usage report (registered, sat, absent) for per-candidate billing.
 
+pub mod duty;
 pub mod queries;
 pub mod reminders;
 

@@ -67,6 +67,19 @@ pub async fn room_titles(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     Ok(rows.into_iter().map(|(id, site, room)| (id, format!("{site} · {room}"))).collect())
 }
 
+/// Whether `staff` is on duty at a session in which `candidate` is seated.
+pub async fn on_duty_for_candidate(db: &Db, staff: i64, candidate: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session_staff ss JOIN registration r ON r.exam_session_id = ss.exam_session_id \
+         WHERE ss.account_id = $1 AND r.account_id = $2",
+    )
+    .bind(staff)
+    .bind(candidate)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn room(db: &Db, id: i64) -> sqlx::Result<Option<RoomRow>> {
     sqlx::query_as(
         "SELECT exam_room_id, exam_site_id, name, seats FROM exam_room WHERE exam_room_id = $1",

@@ -289,6 +289,22 @@ pub async fn create_import(
     Ok((status, Json(preview(&state, &imp).await?)))
 }
 
+/// At start-up: imports a stopped server was still reading can never finish; mark them
+/// failed with a reason so the page stops waiting and the user uploads again. (An import
+/// another API instance is reading at this moment would be caught too; it then reports
+/// failure instead of its preview, and the upload is simply repeated.)
+pub async fn fail_interrupted(db: &crate::db::Db) -> anyhow::Result<u64> {
+    let err = RowError {
+        row: 0,
+        column: None,
+        column_name: String::new(),
+        zh: "读取文件期间服务器重启，请重新上传".into(),
+        en: "The server restarted while reading the file; upload it again".into(),
+    };
+    let errors = serde_json::to_string(&[err])?;
+    Ok(queries::fail_interrupted_imports(db, &crate::db::now(), &errors).await?)
+}
+
 /// Reads the file, writing progress as it goes, and stores the preview. Any failure leaves
 /// the import `failed` with the reason as its one error, never stuck in `parsing`.
 async fn run_job(

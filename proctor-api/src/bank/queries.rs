@@ -345,6 +345,19 @@ pub async fn import_progress(db: &Db, id: i64, done: i64, total: i64) -> sqlx::R
     Ok(())
 }
 
+/// Imports still `parsing` that were created before `started_at`: their job ran in a server
+/// process that has stopped, so nobody will finish them. They become `failed` with `errors`.
+pub async fn fail_interrupted_imports(db: &Db, started_at: &str, errors: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE bank_import SET status = 'failed', errors = $1 WHERE status = 'parsing' AND created_at < $2",
+    )
+    .bind(errors)
+    .bind(started_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Stores what the parser found; `status` is `preview` or `failed`.
 pub async fn finish_import(
     db: &Db,

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::affairs::duty;
 use crate::audit;
 use crate::auth::{AuthUser, Candidate, Proctor, Role, Staff};
 use crate::error::{ApiError, ApiResult};
@@ -304,12 +305,16 @@ pub struct ReviewItem {
     pub enrolled_photo_url: Option<String>,
 }
 
-/// Check-ins waiting for an invigilator.
+/// Check-ins waiting for an invigilator (an invigilator sees those of the candidates seated
+/// in the sessions they are on duty at).
 #[utoipa::path(get, path = "/api/face/reviews", tag = "face",
     responses((status = 200, body = [ReviewItem])), security(("bearer" = [])))]
-async fn reviews(_p: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<ReviewItem>>> {
+async fn reviews(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<ReviewItem>>> {
     let mut out = Vec::new();
     for r in queries::pending_reviews(&state.db).await? {
+        if duty::covers_candidate(&state.db, &user, r.account_id).await.is_err() {
+            continue;
+        }
         let name = queries::account_name(&state.db, r.account_id).await?.map(|n| n.0).unwrap_or_default();
         let enrolled_photo_url = match queries::current_enrolment(&state.db, r.account_id).await? {
             Some(e) => Some(state.files.link(&e.photo_key).await?),
@@ -348,6 +353,7 @@ async fn decide(
         return Err(ApiError::invalid_code("note", "too_long", "备注最多 500 个字符", "At most 500 characters"));
     }
     let row = queries::check(&state.db, id).await?.ok_or(ApiError::NotFound("check"))?;
+    duty::covers_candidate(&state.db, &user, row.account_id).await?;
     if !queries::decide(&state.db, id, outcome, user.account_id, note).await? {
         return Err(ApiError::conflict(None, "该核验不在待审状态", "This check is not waiting for review"));
     }
@@ -383,7 +389,8 @@ pub struct Timeline {
 /// Everything face verification recorded about an account.
 #[utoipa::path(get, path = "/api/face/accounts/{id}/checks", tag = "face", params(("id" = i64, Path)),
     responses((status = 200, body = Timeline)), security(("bearer" = [])))]
-async fn timeline(_p: Proctor, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Timeline>> {
+async fn timeline(Proctor(user): Proctor, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Timeline>> {
+    duty::covers_candidate(&state.db, &user, id).await?;
     let (name, _) = queries::account_name(&state.db, id).await?.ok_or(ApiError::NotFound("account"))?;
     let mut enrolments = Vec::new();
     for r in queries::enrolments(&state.db, id).await? {
@@ -516,9 +523,12 @@ pub struct Alert {
 /// Re-check alerts, open ones first.
 #[utoipa::path(get, path = "/api/face/alerts", tag = "face",
     responses((status = 200, body = [Alert])), security(("bearer" = [])))]
-async fn alerts(_p: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<Alert>>> {
+async fn alerts(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<Alert>>> {
     let mut out = Vec::new();
     for a in queries::alerts(&state.db).await? {
+        if duty::covers_candidate(&state.db, &user, a.account_id).await.is_err() {
+            continue;
+        }
         let Some(c) = queries::check(&state.db, a.face_check_id).await? else { continue };
         let name = queries::account_name(&state.db, a.account_id).await?.map(|n| n.0).unwrap_or_default();
         out.push(Alert {
@@ -539,9 +549,8 @@ async fn alerts(_p: Proctor, State(state): State<AppState>) -> ApiResult<Json<Ve
 #[utoipa::path(post, path = "/api/face/alerts/{id}/ack", tag = "face", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn acknowledge(Proctor(user): Proctor, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    if !queries::alert_exists(&state.db, id).await? {
-        return Err(ApiError::NotFound("alert"));
-    }
+    let account = queries::alert_account(&state.db, id).await?.ok_or(ApiError::NotFound("alert"))?;
+    duty::covers_candidate(&state.db, &user, account).await?;
     if queries::acknowledge(&state.db, id, user.account_id).await? {
         audit::record(&state.db, Some(&user), "face.alert_ack", "face_alert", Some(&id.to_string()), serde_json::json!({})).await?;
     }

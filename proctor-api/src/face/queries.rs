@@ -385,10 +385,10 @@ pub async fn acknowledge(db: &Db, id: i64, by: i64) -> sqlx::Result<bool> {
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn alert_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM face_alert WHERE face_alert_id = $1")
+/// The candidate an alert is about, if the alert exists.
+pub async fn alert_account(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT account_id FROM face_alert WHERE face_alert_id = $1")
         .bind(id)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(n > 0)
+        .fetch_optional(&db.pool)
+        .await
 }

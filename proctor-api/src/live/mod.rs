@@ -80,7 +80,8 @@ pub enum WatchKind {
     Wall,
 }
 
-/// A token to watch a room (invigilators, supervisors, staff).
+/// A token to watch a room: supervisors and staff any room, invigilators the rooms and
+/// candidates of the sessions they are on duty at.
 #[utoipa::path(post, path = "/api/live/watch-token", tag = "live", request_body = WatchRequest,
     responses((status = 200, body = MediaGrant)), security(("bearer" = [])))]
 async fn watch_token(
@@ -92,6 +93,7 @@ async fn watch_token(
     if room.is_empty() || room.len() > 128 || !room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(ApiError::invalid("room", "房间号只能包含字母、数字、- 和 _", "Room: letters, digits, - and _ only"));
     }
+    crate::affairs::duty::covers_media_room(&state.db, &user, room).await?;
     let role = match req.kind {
         WatchKind::View => MediaRole::View,
         WatchKind::Wall => MediaRole::Wall,
@@ -99,12 +101,19 @@ async fn watch_token(
     Ok(Json(grant(&state, &user, room.to_owned(), role).await?))
 }
 
-/// Rooms with someone live in them, and who.
+/// Rooms with someone live in them, and who (for an invigilator, the rooms they look after).
 #[utoipa::path(get, path = "/api/live/rooms", tag = "live",
     responses((status = 200, body = [LiveRoom])), security(("bearer" = [])))]
-async fn list_rooms(_who: Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
+async fn list_rooms(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
     let mut rooms = state.live.rooms();
     rooms.extend(crate::media_node::remote_rooms(&state).await?);
+    let mut mine = Vec::with_capacity(rooms.len());
+    for r in rooms {
+        if crate::affairs::duty::covers_media_room(&state.db, &user, &r.room).await.is_ok() {
+            mine.push(r);
+        }
+    }
+    let mut rooms = mine;
     if rooms.iter().any(|r| r.room.starts_with("room-")) {
         let titles: std::collections::HashMap<i64, String> =
             crate::affairs::queries::room_titles(&state.db).await?.into_iter().collect();

@@ -846,11 +846,16 @@ async fn gate(
     allowed_role: bool,
 ) -> ApiResult<()> {
     let started = db::now() >= usage.starts_at;
+    // Who belongs to the session: its seated candidates, and the invigilators and examiners
+    // on duty at it; supervisors and the province oversee every session.
     let seated = match (user.role, usage.exam_session_id) {
         (Role::Candidate, Some(sid)) => {
             queries::seated_in_session(&state.db, user.account_id, sid).await?
         }
-        (Role::Candidate, None) => false,
+        (Role::Invigilator | Role::Examiner, Some(sid)) => {
+            crate::recording::queries::on_duty(&state.db, sid, user.account_id).await?
+        }
+        (Role::Candidate | Role::Invigilator | Role::Examiner, None) => false,
         _ => true,
     };
     let granted = allowed_role && (is_staff(user.role) || (started && seated));
@@ -891,8 +896,8 @@ pub struct SessionPaper {
 }
 
 /// The paper of a session without answers: staff at any time; once the session has started,
-/// candidates seated in its exam session and other signed-in roles; 403 otherwise. Every
-/// attempt is logged.
+/// candidates seated in its exam session, invigilators and examiners on duty at it, and
+/// supervisors; 403 otherwise. Every attempt is logged.
 #[utoipa::path(get, path = "/api/paper-usages/{id}/paper", tag = "paper", params(("id" = i64, Path)),
     responses((status = 200, body = SessionPaper), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 async fn paper_for_session(

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit;
-use crate::auth::{Role, Staff};
+use crate::auth::{Proctor, Role, Staff};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
 use crate::state::AppState;
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(moves))
         .routes(routes!(set_realname_policy))
         .routes(routes!(add_session))
+        .routes(routes!(list_sessions))
         .routes(routes!(public_plans))
         .routes(routes!(download_document))
         .merge(
@@ -105,6 +106,8 @@ pub struct CreatePlan {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExamSession {
     pub id: i64,
+    pub plan_id: i64,
+    pub plan_title: String,
     pub name: String,
     pub starts_at: String,
     pub ends_at: String,
@@ -113,12 +116,16 @@ pub struct ExamSession {
     pub seats: i64,
     pub site: String,
     pub site_address: String,
+    /// Candidates seated in it.
+    pub seated: i64,
 }
 
 impl From<queries::SessionRow> for ExamSession {
     fn from(s: queries::SessionRow) -> Self {
         ExamSession {
             id: s.exam_session_id,
+            plan_id: s.exam_plan_id,
+            plan_title: s.plan_title,
             name: s.name,
             starts_at: s.starts_at,
             ends_at: s.ends_at,
@@ -127,6 +134,7 @@ impl From<queries::SessionRow> for ExamSession {
             seats: s.seats,
             site: s.site_name,
             site_address: s.site_address,
+            seated: s.seated,
         }
     }
 }
@@ -451,6 +459,16 @@ async fn transition(
         }
     }
     Ok(Json(load(&state, id).await?))
+}
+
+/// Exam sessions, newest first, to pick one for the live wall or the recordings: an
+/// invigilator gets the sessions they are on duty at, other proctors every session.
+#[utoipa::path(get, path = "/api/sessions", tag = "plans",
+    responses((status = 200, body = [ExamSession])), security(("bearer" = [])))]
+async fn list_sessions(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<ExamSession>>> {
+    let on_duty_of = (user.role == Role::Invigilator).then_some(user.account_id);
+    let rows = queries::recent_sessions(&state.db, on_duty_of).await?;
+    Ok(Json(rows.into_iter().map(ExamSession::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

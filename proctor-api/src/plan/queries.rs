@@ -32,6 +32,7 @@ pub struct SubjectRow {
 pub struct SessionRow {
     pub exam_session_id: i64,
     pub exam_plan_id: i64,
+    pub plan_title: String,
     pub name: String,
     pub starts_at: String,
     pub ends_at: String,
@@ -40,6 +41,8 @@ pub struct SessionRow {
     pub seats: i64,
     pub site_name: String,
     pub site_address: String,
+    /// Candidates seated in it.
+    pub seated: i64,
 }
 
 const PLAN_COLS: &str = "exam_plan_id, code, title, occupation_code, occupation_name, level, \
@@ -160,10 +163,12 @@ pub async fn insert_session(
     .await
 }
 
-const SESSION_SELECT: &str = "SELECT s.exam_session_id, s.exam_plan_id, s.name, s.starts_at, s.ends_at, \
-     s.exam_room_id, r.name AS room_name, r.seats, t.name AS site_name, t.address AS site_address \
+const SESSION_SELECT: &str = "SELECT s.exam_session_id, s.exam_plan_id, p.title AS plan_title, s.name, s.starts_at, \
+     s.ends_at, s.exam_room_id, r.name AS room_name, r.seats, t.name AS site_name, t.address AS site_address, \
+     (SELECT COUNT(*) FROM registration g WHERE g.exam_session_id = s.exam_session_id) AS seated \
      FROM exam_session s JOIN exam_room r ON r.exam_room_id = s.exam_room_id \
-     JOIN exam_site t ON t.exam_site_id = r.exam_site_id";
+     JOIN exam_site t ON t.exam_site_id = r.exam_site_id \
+     JOIN exam_plan p ON p.exam_plan_id = s.exam_plan_id";
 
 pub async fn sessions(db: &Db, plan: i64) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as(&format!(
@@ -172,6 +177,23 @@ pub async fn sessions(db: &Db, plan: i64) -> sqlx::Result<Vec<SessionRow>> {
     .bind(plan)
     .fetch_all(&db.pool)
     .await
+}
+
+/// Sessions newest first: all of them, or only those `on_duty_of` is on duty at.
+pub async fn recent_sessions(db: &Db, on_duty_of: Option<i64>) -> sqlx::Result<Vec<SessionRow>> {
+    let order = "ORDER BY s.starts_at DESC, s.exam_session_id DESC LIMIT 500";
+    match on_duty_of {
+        Some(account) => {
+            sqlx::query_as(&format!(
+                "{SESSION_SELECT} WHERE s.exam_session_id IN \
+                 (SELECT exam_session_id FROM session_staff WHERE account_id = $1) {order}"
+            ))
+            .bind(account)
+            .fetch_all(&db.pool)
+            .await
+        }
+        None => sqlx::query_as(&format!("{SESSION_SELECT} {order}")).fetch_all(&db.pool).await,
+    }
 }
 
 pub async fn session(db: &Db, id: i64) -> sqlx::Result<Option<SessionRow>> {

@@ -188,7 +188,7 @@ pub async fn scope(db: &Db, user: &AuthUser, session_id: Option<i64>) -> ApiResu
     let (starts, ends, exam_room_id) =
         queries::session_window(db, id).await?.ok_or(ApiError::NotFound("session"))?;
     if user.role == Role::Invigilator && !queries::on_duty(db, id, user.account_id).await? {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::NotOnDuty);
     }
     let ms = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|d| d.timestamp_millis()).ok();
     let mut rooms = vec![crate::camera::ingest::live_room(exam_room_id)];

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::common::TestServer;
-use crate::registration_support::{form, id_number, open_plan, post, register_ok, upload};
+use crate::registration_support::{form, id_number, open_plan, post, register_ok, session_with_room, upload};
 
 pub fn celebrity(file: &str) -> Vec<u8> {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -56,4 +56,19 @@ pub async fn approved_candidate(srv: &TestServer, staff: &str, plan_code: &str, 
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     let me = json_of(crate::registration_support::get(srv, &token, "/api/auth/me").await, 200).await;
     Enrolled { plan, registration, token, account: me["id"].as_i64().unwrap(), warnings }
+}
+
+/// A session of the candidate's plan with the candidate seated in it and `invigilator` on
+/// duty there (invigilators look after only such candidates); returns the session id.
+pub async fn seat_with_invigilator(srv: &TestServer, staff: &str, c: &Enrolled, invigilator: &str) -> i64 {
+    let session = session_with_room(srv, staff, c.plan, 5).await;
+    let r = post(srv, staff, &format!("/api/plans/{}/seating", c.plan), json!({})).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let inv = json_of(crate::registration_support::get(srv, invigilator, "/api/auth/me").await, 200).await;
+    let r = post(srv, staff, &format!("/api/sessions/{session}/staff"), json!({
+        "account_id": inv["id"], "duty": "invigilator", "work_unit": "省鉴定中心", "qualification_no": ""
+    }))
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    session
 }

@@ -29,7 +29,7 @@ export async function y4mOf(file) {
   return { file: out, cleanup: () => rm(dir, { recursive: true, force: true }) }
 }
 
-/** Staff, a candidate enrolled from `portrait` (signs in with phone + CANDIDATE_PASSWORD), an invigilator. */
+/** Staff, a candidate enrolled from `portrait` (signs in with phone + CANDIDATE_PASSWORD) and seated in the plan's session, and an invigilator on duty there. */
 export async function enrolledCandidate(server, portrait) {
   const { staff, planId } = await prepare(server)
   const phone = '13912345678'
@@ -64,6 +64,14 @@ export async function enrolledCandidate(server, portrait) {
     token: first, body: { current_password: 'Temporary-2026', new_password: INVIGILATOR_PASSWORD },
   })
   assert.equal(changed.status, 200)
+  // Invigilators look after the candidates seated in the sessions they are on duty at.
+  assert.equal((await api(server.url, 'POST', `/api/plans/${planId}/seating`, { token: staff, body: {} })).status, 200)
+  const plan = await api(server.url, 'GET', `/api/plans/${planId}`, { token: staff })
+  const inv = await api(server.url, 'GET', '/api/auth/me', { token: changed.body.token })
+  const duty = await api(server.url, 'POST', `/api/sessions/${plan.body.sessions[0].id}/staff`, {
+    token: staff, body: { account_id: inv.body.id, duty: 'invigilator', work_unit: '贵州省职业技能鉴定中心', qualification_no: '' },
+  })
+  assert.equal(duty.status, 201, JSON.stringify(duty.body))
   return { staff, phone, accountId: me.body.id }
 }
 

@@ -297,6 +297,8 @@ export const plansApi = {
   transition: (id: number, to: string) => request<Plan>('POST', `/api/plans/${encodeURIComponent(String(id))}/transition`, { to }),
   setPolicy: (id: number, body: RealnamePolicy) => request<Plan>('PUT', `/api/plans/${encodeURIComponent(String(id))}/realname-policy`, body),
   addSession: (id: number, body: CreateSession) => request<ExamSession>('POST', `/api/plans/${encodeURIComponent(String(id))}/sessions`, body),
+  /** Sessions newest first; an invigilator gets only the sessions they are on duty at. */
+  sessions: () => request<ExamSession[]>('GET', '/api/sessions'),
   documents: (id: number) => request<PlanDocument[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/documents`),
   uploadDocument: (id: number, title: string, file: File, onProgress: (p: number) => void) => {
     const form = new FormData()

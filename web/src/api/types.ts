@@ -112,6 +112,8 @@ export interface PlanSubject {
 
 export interface ExamSession {
   id: number
+  plan_id: number
+  plan_title: string
   name: string
   starts_at: string
   ends_at: string
@@ -120,6 +122,8 @@ export interface ExamSession {
   seats: number
   site: string
   site_address: string
+  /** Candidates seated in it. */
+  seated: number
 }
 
 export interface Plan {

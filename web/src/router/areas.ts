@@ -46,6 +46,8 @@ const orgEditor: Lazy = () => import('@/views/staff/OrgProfileView.vue')
 const auditLog: Lazy = () => import('@/views/admin/AuditLogView.vue')
 // The live wall, for every role that watches candidates' cameras.
 const liveWall: Lazy = () => import('@/views/invigilator/LiveWallView.vue')
+// Sessions at a glance: all of them for staff, an invigilator's own duties.
+const sessionsOverview: Lazy = () => import('@/views/staff/SessionsOverviewView.vue')
 // Recordings with their player, for staff, supervisors and invigilators (their sessions).
 const recordings: Lazy = () => import('@/views/staff/RecordingsView.vue')
 // Face check-in reviews, re-check alerts and timelines, for invigilators and staff.
@@ -67,7 +69,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
     { path: 'plans', title: 'plans', icon: Files, component: () => import('@/views/staff/PlansView.vue') },
     { path: 'sites', title: 'sites', icon: Location, component: () => import('@/views/staff/SitesView.vue') },
     { path: 'candidates', title: 'candidateRecord', icon: Postcard, component: () => import('@/views/staff/CandidateRecordView.vue') },
-    { path: 'arrangement', title: 'arrangement', icon: Calendar },
+    { path: 'arrangement', title: 'arrangement', icon: Calendar, component: sessionsOverview },
     { path: 'bank', title: 'bank', icon: Collection, component: () => import('@/views/staff/BankView.vue') },
     { path: 'papers', title: 'papers', icon: Files, component: () => import('@/views/staff/PaperView.vue') },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
@@ -83,7 +85,7 @@ export const AREAS: Record<Role, AreaPage[]> = {
   ],
   invigilator: [
     { path: '', title: 'home', icon: HomeFilled, component: () => import('@/views/invigilator/HomeView.vue') },
-    { path: 'rooms', title: 'rooms', icon: VideoCamera },
+    { path: 'rooms', title: 'rooms', icon: Calendar, component: sessionsOverview },
     { path: 'live', title: 'live', icon: Monitor, component: liveWall },
     { path: 'recordings', title: 'recordings', icon: Film, component: recordings },
     { path: 'face', title: 'faceReview', icon: Avatar, component: faceReview },
