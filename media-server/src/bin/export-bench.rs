@@ -26,22 +26,38 @@ fn cpu_ticks() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
 fn make(path: &Path, chain: &str) {
     let desc = format!("{chain} ! webmmux ! filesink location={}", path.display());
-    let ok = Command::new("gst-launch-1.0").arg("-q").args(desc.split_whitespace()).status().expect("gst-launch-1.0");
+    let ok = Command::new("gst-launch-1.0")
+        .arg("-q")
+        .args(desc.split_whitespace())
+        .status()
+        .expect("gst-launch-1.0");
     assert!(ok.success(), "{desc}");
 }
 
 /// CPU ticks of each thread of this process so far: tid → (ticks, nice).
 fn thread_ticks() -> std::collections::HashMap<u64, (u64, i64)> {
     let mut out = std::collections::HashMap::new();
-    for entry in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        let Ok(tid) = entry.file_name().to_string_lossy().parse::<u64>() else { continue };
+    for entry in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let Ok(tid) = entry.file_name().to_string_lossy().parse::<u64>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let f: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
         let n = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
         out.insert(tid, ((n(11) + n(12)) as u64, n(16)));
     }
@@ -49,7 +65,10 @@ fn thread_ticks() -> std::collections::HashMap<u64, (u64, i64)> {
 }
 
 /// Of the CPU this process used between two snapshots: (ticks of nice-19 threads, all ticks).
-fn low_share(before: &std::collections::HashMap<u64, (u64, i64)>, after: &std::collections::HashMap<u64, (u64, i64)>) -> (u64, u64) {
+fn low_share(
+    before: &std::collections::HashMap<u64, (u64, i64)>,
+    after: &std::collections::HashMap<u64, (u64, i64)>,
+) -> (u64, u64) {
     let (mut low, mut all) = (0, 0);
     for (tid, (t, nice)) in after {
         let d = t - before.get(tid).map(|b| b.0).unwrap_or(0);
@@ -111,18 +130,34 @@ fn main() {
         let start_ms = t0 + i * (seg + 2) * 1000;
         let v = dir.path().join(format!("v{i}.webm"));
         let a = dir.path().join(format!("a{i}.webm"));
-        make(&v, &format!(
-            "videotestsrc pattern=ball num-buffers={} ! video/x-raw,format=I420,width={w},height={h},framerate=30/1 ! \
+        make(
+            &v,
+            &format!(
+                "videotestsrc pattern=ball num-buffers={} ! video/x-raw,format=I420,width={w},height={h},framerate=30/1 ! \
              vp8enc deadline=1 cpu-used=8 target-bitrate=600000 keyframe-max-dist=90",
-            seg * 30
-        ));
-        make(&a, &format!(
-            "audiotestsrc num-buffers={} samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc",
-            seg * 50
-        ));
+                seg * 30
+            ),
+        );
+        make(
+            &a,
+            &format!(
+                "audiotestsrc num-buffers={} samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc",
+                seg * 50
+            ),
+        );
         let end_ms = start_ms + seg * 1000;
-        video.push(SegmentFile { path: v, codec: Codec::Vp8, start_ms, end_ms });
-        audio.push(SegmentFile { path: a, codec: Codec::Opus, start_ms, end_ms });
+        video.push(SegmentFile {
+            path: v,
+            codec: Codec::Vp8,
+            start_ms,
+            end_ms,
+        });
+        audio.push(SegmentFile {
+            path: a,
+            codec: Codec::Opus,
+            start_ms,
+            end_ms,
+        });
     }
     let to_ms = video.last().map(|s| s.end_ms).unwrap_or(t0);
     let job = |format, name: &str| ExportJob {
@@ -133,11 +168,16 @@ fn main() {
         format,
         out: dir.path().join(name),
     };
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
 
     println!("| run | media | wall | speed | CPU (% of one core) | file |");
     println!("|---|---|---|---|---|---|");
-    for (label, format, name) in [("remux → WebM", ExportFormat::Remux, "r.webm"), ("VP8+Opus → H.264+AAC MP4", ExportFormat::Mp4, "m.mp4")] {
+    for (label, format, name) in [
+        ("remux → WebM", ExportFormat::Remux, "r.webm"),
+        ("VP8+Opus → H.264+AAC MP4", ExportFormat::Mp4, "m.mp4"),
+    ] {
         let (r, wall, cpu) = timed(&job(format, name));
         println!(
             "| {label} | {:.1} s | {:.2} s | {:.1}× real time | {:.0} % | {:.1} MB |",

@@ -130,8 +130,11 @@ struct Feed {
 }
 
 fn overlapping(segs: &[SegmentFile], from_ms: u64, to_ms: u64) -> Vec<SegmentFile> {
-    let mut v: Vec<SegmentFile> =
-        segs.iter().filter(|s| s.end_ms > from_ms && s.start_ms < to_ms).cloned().collect();
+    let mut v: Vec<SegmentFile> = segs
+        .iter()
+        .filter(|s| s.end_ms > from_ms && s.start_ms < to_ms)
+        .cloned()
+        .collect();
     v.sort_by_key(|s| s.start_ms);
     v
 }
@@ -140,13 +143,24 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
     let video = overlapping(&job.video, job.from_ms, job.to_ms);
     let audio = overlapping(&job.audio, job.from_ms, job.to_ms);
     if video.is_empty() && audio.is_empty() {
-        return Err(Error::BadRequest("nothing was recorded in the range".into()));
+        return Err(Error::BadRequest(
+            "nothing was recorded in the range".into(),
+        ));
     }
     let video_codec = video.first().map(|s| s.codec);
     if video.iter().any(|s| Some(s.codec) != video_codec) {
-        return Err(Error::BadRequest("the range holds video of different codecs".into()));
+        return Err(Error::BadRequest(
+            "the range holds video of different codecs".into(),
+        ));
     }
-    let end_ms = job.to_ms.min(video.iter().chain(&audio).map(|s| s.end_ms).max().unwrap_or(job.to_ms));
+    let end_ms = job.to_ms.min(
+        video
+            .iter()
+            .chain(&audio)
+            .map(|s| s.end_ms)
+            .max()
+            .unwrap_or(job.to_ms),
+    );
 
     // The video starts at the last keyframe at or before from_ms in the segment holding it
     // (segments start with a keyframe, so one starting later needs no search).
@@ -161,7 +175,12 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
             .filter(|f| f.keyframe && seg_ns + f.pts_ns <= job.from_ms * MS)
             .map(|f| seg_ns + f.pts_ns)
             .max()
-            .or_else(|| frames.iter().find(|f| f.keyframe).map(|f| seg_ns + f.pts_ns))
+            .or_else(|| {
+                frames
+                    .iter()
+                    .find(|f| f.keyframe)
+                    .map(|f| seg_ns + f.pts_ns)
+            })
             .unwrap_or(seg_ns);
         video_caps = caps;
         first = Some(frames);
@@ -172,11 +191,18 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
         Some(s) => first_caps(s)?,
         None => None,
     };
-    let size = video_caps.as_ref().and_then(picture_size).unwrap_or((640, 480));
+    let size = video_caps
+        .as_ref()
+        .and_then(picture_size)
+        .unwrap_or((640, 480));
     let plan = Plan::choose(job.format, video_codec, audio_caps.is_some(), size);
     let transcode_video = matches!(plan.video, Some((_, VideoOut::ToH264 { .. })));
     // Time 0 of the file: the keyframe when video is copied, else exactly from_ms.
-    let origin_ns = if transcode_video || plan.video.is_none() { job.from_ms * MS } else { key_ns.min(job.from_ms * MS) };
+    let origin_ns = if transcode_video || plan.video.is_none() {
+        job.from_ms * MS
+    } else {
+        key_ns.min(job.from_ms * MS)
+    };
     let total_ns = (end_ms * MS).saturating_sub(origin_ns).max(1);
 
     let pipeline = gst::parse::launch(&plan.describe())
@@ -203,7 +229,11 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
                 base: key_ns.min(origin_ns),
                 need_key: true,
             };
-            feeds.push((src, feed, Position::watch(&pipeline, plan.position_elements().0)?));
+            feeds.push((
+                src,
+                feed,
+                Position::watch(&pipeline, plan.position_elements().0)?,
+            ));
         }
         if plan.audio.is_some() {
             let src = appsrc(&pipeline, "asrc", audio_caps)?;
@@ -215,7 +245,11 @@ fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<Export
                 base: origin_ns,
                 need_key: false,
             };
-            feeds.push((src, feed, Position::watch(&pipeline, plan.position_elements().1)?));
+            feeds.push((
+                src,
+                feed,
+                Position::watch(&pipeline, plan.position_elements().1)?,
+            ));
         }
         pipeline.set_state(gst::State::Playing).map_err(pipe_err)?;
         let duration_ns = drive(&pipeline, feeds, total_ns, progress)?;
@@ -250,7 +284,11 @@ fn picture_size(caps: &gst::Caps) -> Option<(u32, u32)> {
     Some(((w as u32) & !1, (h as u32) & !1)).filter(|(w, h)| *w > 0 && *h > 0)
 }
 
-fn appsrc(pipeline: &gst::Pipeline, name: &str, caps: Option<gst::Caps>) -> Result<gst_app::AppSrc> {
+fn appsrc(
+    pipeline: &gst::Pipeline,
+    name: &str,
+    caps: Option<gst::Caps>,
+) -> Result<gst_app::AppSrc> {
     let src = pipeline
         .by_name(name)
         .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
@@ -264,11 +302,19 @@ fn appsrc(pipeline: &gst::Pipeline, name: &str, caps: Option<gst::Caps>) -> Resu
 /// Pictures decoded from the keyframe up to the range start are needed only as references:
 /// they are dropped after the decoder and the rest moved `shift_ns` earlier.
 fn drop_preroll(pipeline: &gst::Pipeline, shift_ns: u64) -> Result<()> {
-    let dec = pipeline.by_name("vdec").ok_or_else(|| Error::Pipeline("decoder missing".into()))?;
-    let pad = dec.static_pad("src").ok_or_else(|| Error::Pipeline("decoder without src pad".into()))?;
+    let dec = pipeline
+        .by_name("vdec")
+        .ok_or_else(|| Error::Pipeline("decoder missing".into()))?;
+    let pad = dec
+        .static_pad("src")
+        .ok_or_else(|| Error::Pipeline("decoder without src pad".into()))?;
     pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-        let Some(buf) = info.buffer_mut() else { return gst::PadProbeReturn::Ok };
-        let Some(pts) = buf.pts().map(|p| p.nseconds()) else { return gst::PadProbeReturn::Ok };
+        let Some(buf) = info.buffer_mut() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Some(pts) = buf.pts().map(|p| p.nseconds()) else {
+            return gst::PadProbeReturn::Ok;
+        };
         if pts < shift_ns {
             return gst::PadProbeReturn::Drop;
         }
@@ -289,25 +335,31 @@ struct Position {
 
 impl Position {
     fn watch(pipeline: &gst::Pipeline, element: &str) -> Result<Self> {
-        let pos = Position { end_ns: Arc::new(AtomicU64::new(0)), eos: Arc::new(AtomicBool::new(false)) };
+        let pos = Position {
+            end_ns: Arc::new(AtomicU64::new(0)),
+            eos: Arc::new(AtomicBool::new(false)),
+        };
         let pad = pipeline
             .by_name(element)
             .and_then(|e| e.static_pad("src"))
             .ok_or_else(|| Error::Pipeline(format!("{element} missing")))?;
         let p = pos.clone();
-        pad.add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
-            if let Some(b) = info.buffer() {
-                if let Some(pts) = b.pts() {
-                    let end = pts.nseconds() + b.duration().map(|d| d.nseconds()).unwrap_or(0);
-                    p.end_ns.fetch_max(end, Ordering::Relaxed);
-                }
-            } else if let Some(gst::PadProbeData::Event(e)) = &info.data {
-                if e.type_() == gst::EventType::Eos {
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+            move |_, info| {
+                if let Some(b) = info.buffer() {
+                    if let Some(pts) = b.pts() {
+                        let end = pts.nseconds() + b.duration().map(|d| d.nseconds()).unwrap_or(0);
+                        p.end_ns.fetch_max(end, Ordering::Relaxed);
+                    }
+                } else if let Some(gst::PadProbeData::Event(e)) = &info.data
+                    && e.type_() == gst::EventType::Eos
+                {
                     p.eos.store(true, Ordering::Relaxed);
                 }
-            }
-            gst::PadProbeReturn::Ok
-        });
+                gst::PadProbeReturn::Ok
+            },
+        );
         Ok(pos)
     }
 }
@@ -320,7 +372,9 @@ fn drive(
     total_ns: u64,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<u64> {
-    let bus = pipeline.bus().ok_or_else(|| Error::Pipeline("no bus".into()))?;
+    let bus = pipeline
+        .bus()
+        .ok_or_else(|| Error::Pipeline("no bus".into()))?;
     let failed: Mutex<Option<Error>> = Mutex::new(None);
     let positions: Vec<Position> = feeds.iter().map(|(_, _, p)| p.clone()).collect();
     let outcome = std::thread::scope(|s| {
@@ -330,7 +384,10 @@ fn drive(
                 .name("media-export-feed".into())
                 .spawn_scoped(s, move || {
                     if let Err(e) = push_feed(&src, feed) {
-                        failed.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                        failed
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(e);
                         // Unblocks the other feeder and the muxer.
                         let _ = src.end_of_stream();
                     }
@@ -356,13 +413,22 @@ fn drive(
             }
             let done = positions
                 .iter()
-                .map(|p| if p.eos.load(Ordering::Relaxed) { total_ns } else { p.end_ns.load(Ordering::Relaxed) })
+                .map(|p| {
+                    if p.eos.load(Ordering::Relaxed) {
+                        total_ns
+                    } else {
+                        p.end_ns.load(Ordering::Relaxed)
+                    }
+                })
                 .min()
                 .unwrap_or(0);
             if done > last_move.1 {
                 last_move = (Instant::now(), done);
             } else if last_move.0.elapsed() > STALL {
-                break Err(Error::Timeout(format!("no export progress for {} s", STALL.as_secs())));
+                break Err(Error::Timeout(format!(
+                    "no export progress for {} s",
+                    STALL.as_secs()
+                )));
             }
             // Short of 1.0 until the muxer has finished the file.
             let fraction = (done as f64 / total_ns as f64).clamp(0.0, 0.999);
@@ -381,7 +447,11 @@ fn drive(
     if let Some(e) = failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
     }
-    Ok(positions.iter().map(|p| p.end_ns.load(Ordering::Relaxed)).max().unwrap_or(0))
+    Ok(positions
+        .iter()
+        .map(|p| p.end_ns.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(0))
 }
 
 /// Pushes one stream's frames in the window with rewritten times, then end-of-stream.
@@ -426,7 +496,11 @@ fn push_feed(src: &gst_app::AppSrc, mut feed: Feed) -> Result<()> {
         }
         if let Some((p, pw)) = pending.take() {
             // The last frame of a segment keeps its own length: a following gap stays a gap.
-            let d = p.duration_ns.unwrap_or(last_delta).min(feed.to.saturating_sub(pw)).max(1);
+            let d = p
+                .duration_ns
+                .unwrap_or(last_delta)
+                .min(feed.to.saturating_sub(pw))
+                .max(1);
             send(src, &feed, p, pw, d)?;
         }
     }

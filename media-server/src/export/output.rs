@@ -32,7 +32,12 @@ pub(crate) enum AudioOut {
 
 impl Plan {
     /// Chooses container and chains; `size` is the first video segment's picture size.
-    pub fn choose(format: ExportFormat, video: Option<Codec>, audio: bool, size: (u32, u32)) -> Plan {
+    pub fn choose(
+        format: ExportFormat,
+        video: Option<Codec>,
+        audio: bool,
+        size: (u32, u32),
+    ) -> Plan {
         let h26x = matches!(video, Some(Codec::H264 | Codec::H265));
         match format {
             ExportFormat::Remux => Plan {
@@ -47,7 +52,13 @@ impl Plan {
                     if c == Codec::H264 {
                         (c, VideoOut::Copy)
                     } else {
-                        (c, VideoOut::ToH264 { width: size.0, height: size.1 })
+                        (
+                            c,
+                            VideoOut::ToH264 {
+                                width: size.0,
+                                height: size.1,
+                            },
+                        )
                     }
                 }),
                 audio: audio.then_some(AudioOut::ToAac),
@@ -71,8 +82,16 @@ impl Plan {
 
     /// The elements whose output times are the file's times (see the module guide).
     pub fn position_elements(&self) -> (&'static str, &'static str) {
-        let v = if matches!(self.video, Some((_, VideoOut::ToH264 { .. }))) { "vpos" } else { "vout" };
-        let a = if self.audio == Some(AudioOut::ToAac) { "apos" } else { "aout" };
+        let v = if matches!(self.video, Some((_, VideoOut::ToH264 { .. }))) {
+            "vpos"
+        } else {
+            "vout"
+        };
+        let a = if self.audio == Some(AudioOut::ToAac) {
+            "apos"
+        } else {
+            "aout"
+        };
         (v, a)
     }
 
@@ -96,10 +115,16 @@ impl Plan {
         // block=true: the feeding threads wait while the muxer waits for the other stream.
         let src = "format=time block=true max-bytes=8000000";
         if let Some((codec, out)) = self.video {
-            desc.push_str(&format!(" appsrc name=vsrc {src} ! {} ! mux.", video_chain(codec, out)));
+            desc.push_str(&format!(
+                " appsrc name=vsrc {src} ! {} ! mux.",
+                video_chain(codec, out)
+            ));
         }
         if let Some(out) = self.audio {
-            desc.push_str(&format!(" appsrc name=asrc {src} ! {} ! mux.", audio_chain(out)));
+            desc.push_str(&format!(
+                " appsrc name=asrc {src} ! {} ! mux.",
+                audio_chain(out)
+            ));
         }
         desc
     }
@@ -159,9 +184,15 @@ mod tests {
     #[test]
     fn remux_keeps_codecs_and_picks_the_container_by_video() {
         let p = Plan::choose(ExportFormat::Remux, Some(Codec::Vp8), true, (640, 480));
-        assert_eq!((p.container, p.video_codec_out(), p.audio_codec_out()), ("webm", Some("vp8"), Some("opus")));
+        assert_eq!(
+            (p.container, p.video_codec_out(), p.audio_codec_out()),
+            ("webm", Some("vp8"), Some("opus"))
+        );
         let p = Plan::choose(ExportFormat::Remux, Some(Codec::H264), true, (640, 480));
-        assert_eq!((p.container, p.video_codec_out(), p.audio_codec_out()), ("mp4", Some("h264"), Some("opus")));
+        assert_eq!(
+            (p.container, p.video_codec_out(), p.audio_codec_out()),
+            ("mp4", Some("h264"), Some("opus"))
+        );
         let p = Plan::choose(ExportFormat::Remux, None, true, (0, 0));
         assert_eq!((p.container, p.mime()), ("webm", "audio/webm"));
     }
@@ -172,7 +203,16 @@ mod tests {
         assert_eq!(p.video, Some((Codec::H264, VideoOut::Copy)));
         assert_eq!(p.audio, Some(AudioOut::ToAac));
         let p = Plan::choose(ExportFormat::Mp4, Some(Codec::Vp8), false, (320, 240));
-        assert_eq!(p.video, Some((Codec::Vp8, VideoOut::ToH264 { width: 320, height: 240 })));
+        assert_eq!(
+            p.video,
+            Some((
+                Codec::Vp8,
+                VideoOut::ToH264 {
+                    width: 320,
+                    height: 240
+                }
+            ))
+        );
         assert!(p.describe().contains("x264enc threads=1"));
         assert_eq!(p.mime(), "video/mp4");
     }

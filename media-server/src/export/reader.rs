@@ -49,19 +49,28 @@ fn chain(codec: Codec) -> &'static str {
 
 impl SegmentReader {
     pub fn open(path: &Path, codec: Codec) -> Result<Self> {
-        let desc = format!("filesrc name=src ! {} ! appsink name=sink sync=false max-buffers=64", chain(codec));
+        let desc = format!(
+            "filesrc name=src ! {} ! appsink name=sink sync=false max-buffers=64",
+            chain(codec)
+        );
         let pipeline = gst::parse::launch(&desc)
             .map_err(pipe_err)?
             .downcast::<gst::Pipeline>()
             .map_err(|_| Error::Pipeline("not a pipeline".into()))?;
-        let src = pipeline.by_name("src").ok_or_else(|| Error::Pipeline("filesrc missing".into()))?;
+        let src = pipeline
+            .by_name("src")
+            .ok_or_else(|| Error::Pipeline("filesrc missing".into()))?;
         src.set_property("location", path.to_string_lossy().as_ref());
         let sink = pipeline
             .by_name("sink")
             .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
             .ok_or_else(|| Error::Pipeline("appsink missing".into()))?;
         pipeline.set_state(gst::State::Playing).map_err(pipe_err)?;
-        Ok(SegmentReader { pipeline, sink, caps: None })
+        Ok(SegmentReader {
+            pipeline,
+            sink,
+            caps: None,
+        })
     }
 
     /// The stream's caps, known after the first frame.
@@ -75,14 +84,16 @@ impl SegmentReader {
             if self.sink.is_eos() {
                 return Ok(None);
             }
-            return Err(Error::Pipeline(
-                bus_error(&self.pipeline).unwrap_or_else(|| "the segment could not be read within 30 s".into()),
-            ));
+            return Err(Error::Pipeline(bus_error(&self.pipeline).unwrap_or_else(
+                || "the segment could not be read within 30 s".into(),
+            )));
         };
         if self.caps.is_none() {
             self.caps = sample.caps_owned();
         }
-        let buffer = sample.buffer_owned().ok_or_else(|| Error::Pipeline("sample without a buffer".into()))?;
+        let buffer = sample
+            .buffer_owned()
+            .ok_or_else(|| Error::Pipeline("sample without a buffer".into()))?;
         let Some(pts) = buffer.pts().or(buffer.dts()) else {
             // A frame without a time cannot be placed; the demuxers always give one.
             return self.next_frame();

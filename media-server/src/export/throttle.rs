@@ -66,7 +66,9 @@ thread_local! {
 
 /// Lowers each streaming thread of `pipeline` when it enters its loop, restores it on leave.
 pub(crate) fn lower_streaming_threads(pipeline: &gst::Pipeline) {
-    let Some(bus) = gst::prelude::ElementExt::bus(pipeline) else { return };
+    let Some(bus) = gst::prelude::ElementExt::bus(pipeline) else {
+        return;
+    };
     bus.set_sync_handler(|_, msg| {
         if let gst::MessageView::StreamStatus(s) = msg.view() {
             // Posted from the streaming thread itself, so "this thread" is the right one.

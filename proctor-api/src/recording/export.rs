@@ -142,24 +142,44 @@ async fn create_export(
     parse_format(&req.format)?;
     for (field, v) in [("from_ms", req.from_ms), ("to_ms", req.to_ms)] {
         if v.is_some_and(|v| v < 0) {
-            return Err(ApiError::invalid(field, "时间不能为负数", "Times cannot be negative"));
+            return Err(ApiError::invalid(
+                field,
+                "时间不能为负数",
+                "Times cannot be negative",
+            ));
         }
     }
-    if let (Some(f), Some(t)) = (req.from_ms, req.to_ms) {
-        if f >= t {
-            return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
-        }
+    if let (Some(f), Some(t)) = (req.from_ms, req.to_ms)
+        && f >= t
+    {
+        return Err(ApiError::invalid(
+            "to_ms",
+            "结束时间须晚于开始时间",
+            "The end must be after the start",
+        ));
     }
     let scope = super::scope(&state.db, &user, req.session_id).await?;
     // A session limits the rooms as well as the time (as for playback).
-    if scope.rooms.as_ref().is_some_and(|rooms| !rooms.contains(&req.room)) {
+    if scope
+        .rooms
+        .as_ref()
+        .is_some_and(|rooms| !rooms.contains(&req.room))
+    {
         return Err(ApiError::NotFound("recording"));
     }
     let (rec_from, rec_to) = q::recording_span(&state.db, &req.room, &req.participant)
         .await?
         .ok_or(ApiError::NotFound("recording"))?;
-    let from_ms = [req.from_ms, scope.from_ms, Some(rec_from)].into_iter().flatten().max().unwrap_or(rec_from);
-    let to_ms = [req.to_ms, scope.to_ms, Some(rec_to)].into_iter().flatten().min().unwrap_or(rec_to);
+    let from_ms = [req.from_ms, scope.from_ms, Some(rec_from)]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(rec_from);
+    let to_ms = [req.to_ms, scope.to_ms, Some(rec_to)]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rec_to);
     if from_ms >= to_ms {
         return Err(ApiError::invalid_code(
             "from_ms",
@@ -193,7 +213,9 @@ async fn create_export(
     )
     .await?;
     WAKE.notify_one();
-    let row = q::get(&state.db, id).await?.ok_or(ApiError::NotFound("export"))?;
+    let row = q::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("export"))?;
     Ok((StatusCode::ACCEPTED, Json(view(row))))
 }
 
@@ -204,9 +226,18 @@ fn sees_all(role: Role) -> bool {
 /// Export jobs, newest first: the caller's own; staff and administrators see everyone's.
 #[utoipa::path(get, path = "/api/recordings/exports", tag = "recording",
     responses((status = 200, body = [RecordingExport])), security(("bearer" = [])))]
-async fn list_exports(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<RecordingExport>>> {
+async fn list_exports(
+    Proctor(user): Proctor,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<RecordingExport>>> {
     let owner = (!sees_all(user.role)).then_some(user.account_id);
-    Ok(Json(q::list(&state.db, owner).await?.into_iter().map(view).collect()))
+    Ok(Json(
+        q::list(&state.db, owner)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
+    ))
 }
 
 /// One job with its progress; when done, a short-lived signed link to the file (audited).
@@ -218,7 +249,9 @@ async fn get_export(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RecordingExport>> {
-    let row = q::get(&state.db, id).await?.ok_or(ApiError::NotFound("export"))?;
+    let row = q::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("export"))?;
     if row.account_id != user.account_id && !sees_all(user.role) {
         // Someone else's job does not exist for this caller.
         return Err(ApiError::NotFound("export"));
@@ -285,8 +318,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Removes export files older than the retention and marks their jobs expired.
 async fn sweep(state: &AppState) {
-    let cutoff = crate::db::to_text(chrono::Utc::now() - chrono::Duration::days(RESULT_RETENTION_DAYS));
-    let Ok(old) = q::results_before(&state.db, &cutoff).await else { return };
+    let cutoff =
+        crate::db::to_text(chrono::Utc::now() - chrono::Duration::days(RESULT_RETENTION_DAYS));
+    let Ok(old) = q::results_before(&state.db, &cutoff).await else {
+        return;
+    };
     for (id, key) in old {
         match state.files.store.delete(&key).await {
             Ok(()) | Err(storage::Error::NotFound { .. }) => {
@@ -298,20 +334,36 @@ async fn sweep(state: &AppState) {
 }
 
 fn codec_of(s: &str) -> anyhow::Result<Codec> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| anyhow::anyhow!("unknown codec {s}"))
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| anyhow::anyhow!("unknown codec {s}"))
 }
 
 /// `candidate-12_check-12_20261204-101500.mp4`: readable, and safe as an object key segment.
 fn file_name(job: &ExportRow, start_ms: i64, ext: &str) -> String {
-    let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect::<String>();
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+    };
     let when = chrono::DateTime::from_timestamp_millis(start_ms)
         .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
         .unwrap_or_default();
-    format!("{}_{}_{when}.{ext}", clean(&job.participant), clean(&job.room))
+    format!(
+        "{}_{}_{when}.{ext}",
+        clean(&job.participant),
+        clean(&job.room)
+    )
 }
 
 async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> anyhow::Result<()> {
-    let format = parse_format(&job.format).map_err(|_| anyhow::anyhow!("unknown format {}", job.format))?;
+    let format =
+        parse_format(&job.format).map_err(|_| anyhow::anyhow!("unknown format {}", job.format))?;
     tokio::fs::create_dir_all(dir).await?;
     let mut video = Vec::new();
     let mut audio = Vec::new();
@@ -324,7 +376,11 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
             to_ms: Some(job.to_ms),
             ..Default::default()
         };
-        for (i, s) in queries::segments(&state.db, &filter).await?.into_iter().enumerate() {
+        for (i, s) in queries::segments(&state.db, &filter)
+            .await?
+            .into_iter()
+            .enumerate()
+        {
             let path = dir.join(format!("{kind}-{i}"));
             let bytes = state.files.store.get_bytes(&s.object_key, None).await?;
             tokio::fs::write(&path, &bytes).await?;
@@ -334,15 +390,28 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
                 start_ms: s.start_ms as u64,
                 end_ms: s.end_ms as u64,
             };
-            if kind == "video" { video.push(seg) } else { audio.push(seg) }
+            if kind == "video" {
+                video.push(seg)
+            } else {
+                audio.push(seg)
+            }
         }
     }
     let out = dir.join("out");
-    let export = ExportJob { video, audio, from_ms: job.from_ms as u64, to_ms: job.to_ms as u64, format, out: out.clone() };
+    let export = ExportJob {
+        video,
+        audio,
+        from_ms: job.from_ms as u64,
+        to_ms: job.to_ms as u64,
+        format,
+        out: out.clone(),
+    };
     let permille = Arc::new(AtomicI64::new(0));
     let p = permille.clone();
     let mut task = tokio::task::spawn_blocking(move || {
-        media_server::export::export(&export, &mut |f| p.store((f * 1000.0) as i64, Ordering::Relaxed))
+        media_server::export::export(&export, &mut |f| {
+            p.store((f * 1000.0) as i64, Ordering::Relaxed)
+        })
     });
     let id = job.recording_export_id;
     let mut written = 0;
@@ -360,7 +429,9 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
     };
     let name = file_name(job, report.start_ms as i64, &report.container);
     let key = format!("exports/{id}/{name}");
-    let opts = storage::PutOptions::new().content_type(report.mime.clone()).class(storage::RetentionClass::Temp);
+    let opts = storage::PutOptions::new()
+        .content_type(report.mime.clone())
+        .class(storage::RetentionClass::Temp);
     state.files.store.put_file(&key, &out, opts).await?;
     q::finish(
         &state.db,

@@ -64,10 +64,12 @@ pub async fn insert(db: &Db, e: &NewExport<'_>) -> sqlx::Result<i64> {
 }
 
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<ExportRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM recording_export WHERE recording_export_id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM recording_export WHERE recording_export_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 /// Newest first; only `account_id`'s jobs when given.
@@ -194,7 +196,11 @@ pub async fn mark_expired(db: &Db, id: i64) -> sqlx::Result<()> {
 }
 
 /// First and after-last recorded millisecond of a participant in a room (audio and video).
-pub async fn recording_span(db: &Db, room: &str, participant: &str) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn recording_span(
+    db: &Db,
+    room: &str,
+    participant: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
     let row: (Option<i64>, Option<i64>) = sqlx::query_as(
         "SELECT MIN(start_ms), MAX(end_ms) FROM recording_segment WHERE room = $1 AND participant = $2",
     )
