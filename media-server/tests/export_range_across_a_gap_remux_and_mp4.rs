@@ -74,6 +74,45 @@ fn discover(path: &Path) -> (String, Vec<String>, f64) {
 }
 
 /// Runs the export; `steps`: the work is long enough for progress on the way (transcoding).
+/// Times (ms from the file's start) of the buffers of one stream (`caps`) of a file.
+fn stream_times(path: &Path, demux: &str, caps: &str) -> Vec<u64> {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    gst::init().unwrap();
+    let desc = format!(
+        "filesrc location={} ! {demux} ! {caps} ! appsink name=sink sync=false",
+        path.display()
+    );
+    let pipeline = gst::parse::launch(&desc)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gstreamer_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let mut times = Vec::new();
+    while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(5)) {
+        if let Some(pts) = sample.buffer().and_then(|b| b.pts()) {
+            times.push(pts.mseconds());
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    times.sort_unstable();
+    times
+}
+
+/// Where the stream resumes after its longest pause, and how long the pause is (ms).
+fn after_gap(times: &[u64]) -> (u64, u64) {
+    times
+        .windows(2)
+        .map(|w| (w[1], w[1] - w[0]))
+        .max_by_key(|(_, d)| *d)
+        .unwrap()
+}
+
 fn run(job: &ExportJob, steps: bool) -> media_server::export::ExportReport {
     let t = std::time::Instant::now();
     let mut seen: Vec<(f64, Option<i32>)> = Vec::new();
@@ -161,6 +200,27 @@ fn export_range_across_a_gap_remux_and_mp4() {
         "{r:?} vs {secs}"
     );
 
+    // Both streams pause over the gap and resume together at the second segment's wall-clock
+    // offset from the file's start (T0+9 s − T0+2 s = 7 s); audio starts at from_ms (0.5 s).
+    let video = stream_times(&j.out, "matroskademux", "video/x-vp8");
+    let audio = stream_times(&j.out, "matroskademux", "audio/x-opus");
+    let (v_resume, v_pause) = after_gap(&video);
+    let (a_resume, a_pause) = after_gap(&audio);
+    assert!(
+        v_resume.abs_diff(7_000) <= 70 && v_pause >= 2_500,
+        "video resumes at {v_resume} ms after {v_pause} ms"
+    );
+    assert!(
+        a_resume.abs_diff(7_000) <= 30 && a_pause >= 2_500,
+        "audio resumes at {a_resume} ms after {a_pause} ms"
+    );
+    assert!(
+        video[0] == 0 && audio[0].abs_diff(500) <= 30,
+        "starts: video {} ms, audio {} ms",
+        video[0],
+        audio[0]
+    );
+
     // MP4 export of VP8 + Opus: transcoded to H.264 + AAC, exactly the range.
     let j = job(&vp8, ExportFormat::Mp4, "vp8.mp4");
     let r = run(&j, true);
@@ -188,6 +248,15 @@ fn export_range_across_a_gap_remux_and_mp4() {
     assert!(
         (r.duration_ms as f64 / 1000.0 - secs).abs() < 1.0,
         "{r:?} vs {secs}"
+    );
+
+    // Transcoded video starts exactly at from_ms, so it resumes at 9 s − 2.5 s = 6.5 s.
+    let h264_times = stream_times(&j.out, "qtdemux", "video/x-h264");
+    assert!(h264_times[0] <= 70, "H.264 starts at {} ms", h264_times[0]);
+    let (v_resume, v_pause) = after_gap(&h264_times);
+    assert!(
+        v_resume.abs_diff(6_500) <= 70 && v_pause >= 2_500,
+        "H.264 resumes at {v_resume} ms after {v_pause} ms"
     );
 
     // H.264 sources: remux copies H.264 (Opus rides along in MP4), the MP4 export copies
