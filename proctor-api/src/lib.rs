@@ -30,6 +30,7 @@ pub mod http;
 pub mod identity;
 pub mod live;
 pub mod media_node;
+pub mod media_services;
 pub mod metrics;
 pub mod notify;
 pub mod org;
@@ -121,9 +122,14 @@ pub async fn launch_with_listener(
     } else {
         None
     };
-    let recorder = match &media {
-        Some(m) if settings.recording.enabled => Some(recording::start(&settings, m, &files, db.clone()).await?),
-        _ => None,
+    // The recorder (and what else runs beside an SFU) on the in-process SFU; nodes run their
+    // own and their events are indexed as they arrive.
+    let beside = match &media {
+        Some(m) => {
+            recording::spawn_indexer(db.clone(), m.subscribe_events());
+            media_services::start(&settings, m, &files).await?
+        }
+        None => media_services::BesideSfu::default(),
     };
     let settings = Arc::new(settings);
     let state = AppState {
@@ -139,24 +145,25 @@ pub async fn launch_with_listener(
         face,
         cameras: camera::Ingests::new(media.clone()),
     };
-    // Room cameras are pulled by this node's media server from the start.
-    let vault = identity::vault::Vault::for_data_dir(&state.settings.data_dir)?;
-    state.cameras.start(&state.db, &vault).await?;
+    // Room cameras placed on the in-process SFU are pulled here from the start, and
+    // re-placed as nodes come and go.
+    state.cameras.follow_status(&state.db);
+    camera::ingest::reconcile(&state).await?;
     let cameras = state.cameras.clone();
     let interrupted = bank::import::fail_interrupted(&state.db).await?;
     if interrupted > 0 {
         tracing::warn!(imports = interrupted, "bank imports interrupted by the last stop marked failed");
     }
+    let camera_placer = camera::ingest::spawn_reconciler(state.clone());
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
     let exports = recording::export::spawn_worker(state.clone());
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
     exports.abort();
-    if let Some(r) = recorder {
-        // Closes open segments so they reach storage whole.
-        r.stop().await;
-    }
+    camera_placer.abort();
+    // The recorder closes open segments so they reach storage whole.
+    beside.stop().await;
     if let Some(r) = rechecks {
         r.abort();
     }

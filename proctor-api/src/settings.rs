@@ -87,7 +87,9 @@ impl Default for MediaConfig {
     }
 }
 
-/// Recording of every published track into object storage (needs `media.enabled`).
+/// Recording of every published track into object storage: by the in-process SFU (when
+/// `media.enabled`) and by each `proctor media` node, into the store of its own `storage.*`
+/// settings — which must be the API's store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingConfig {
@@ -103,8 +105,10 @@ impl Default for RecordingConfig {
 }
 
 /// `proctor media`: a media node running apart from the API (scale-out). It serves the
-/// signalling endpoints at `{listen}/media`, registers with the API at `api_url` and posts its
-/// room events there, signed with the installation's `secret_key`.
+/// signalling endpoints at `{listen}/media` (and the API's signed frame grabs at
+/// `{listen}/media/grab`), registers with the API at `api_url`, posts its room events there
+/// and fetches the cameras placed on it, signed with the installation's `secret_key`; it
+/// records into the object store of its `storage.*` settings (the API's).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MediaNodeConfig {
@@ -112,11 +116,14 @@ pub struct MediaNodeConfig {
     pub id: Option<String>,
     /// HTTP(S) address of the node's signalling endpoints.
     pub listen: SocketAddr,
-    /// Base URL of the API the node reports to, e.g. `https://exam.example.cn`.
+    /// Base URL of the API the node reports to, e.g. `https://exam.example.cn`. Camera
+    /// credentials come back on this channel: use HTTPS outside a private network.
     pub api_url: Option<String>,
-    /// Base URL browsers use for this node's signalling, e.g. `https://media1.exam.example.cn/media`.
+    /// Base URL browsers use for this node's signalling, e.g. `https://media1.exam.example.cn/media`;
+    /// the API reaches the node's grab endpoint under it too.
     pub public_url: Option<String>,
-    /// How often the node reports that it is alive (seconds).
+    /// How often the node reports that it is alive and fetches its cameras (seconds); on the
+    /// API, the period the freshness of nodes (three periods) and camera placement follow.
     pub heartbeat_secs: u64,
 }
 

@@ -58,7 +58,7 @@ async fn story(srv: &TestServer, peer: Option<&TestServer>) {
     let room = grant["room"].as_str().unwrap().to_owned();
     let identity = grant["identity"].as_str().unwrap().to_owned();
 
-    // Events from the node show up for invigilators, attributed to it; unknown kinds are skipped.
+    // Events from the node show up for supervisors, attributed to it; unknown kinds are skipped.
     let events = json!({"started_at": "t0", "events": [
         {"type": "participant_joined", "room": room, "participant": identity, "session": 7, "name": "考生", "role": "publish"},
         {"type": "track_published", "room": room, "participant": identity, "track": 1, "kind": "video", "layers": ["h", "l"]},
@@ -66,7 +66,7 @@ async fn story(srv: &TestServer, peer: Option<&TestServer>) {
     ]});
     let posted = post_signed(srv, "/api/media-nodes/events", "media-a", &events, KEY, now).await;
     assert_eq!(posted.status(), 204, "{}", posted.text().await.unwrap());
-    let inv = srv.user_with_role(&admin, "jiankao", "invigilator").await;
+    let inv = srv.user_with_role(&admin, "xunkao", "supervisor").await;
     let rooms: Value = srv.client.get(srv.url("/api/live/rooms")).bearer_auth(&inv).send().await.unwrap().json().await.unwrap();
     let live = rooms.as_array().unwrap().iter().find(|r| r["room"] == room).expect("room listed");
     assert_eq!(live["node"], "media-a");

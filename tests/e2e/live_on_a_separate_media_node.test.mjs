@@ -26,6 +26,9 @@ test('a separate media node carries the camera check and the wall', { timeout: 2
     PROCTOR_MEDIA_NODE__API_URL: server.url,
     PROCTOR_MEDIA_NODE__PUBLIC_URL: `http://127.0.0.1:${nodePort}/media`,
     PROCTOR_MEDIA_NODE__HEARTBEAT_SECS: '1',
+    // The node records into the API's object store (here: its local objects directory).
+    PROCTOR_STORAGE__ROOT: `${server.dataDir}/objects`,
+    PROCTOR_RECORDING__SEGMENT_SECS: '2',
   }
   let node = await startProctor({ command: 'media', env: nodeEnv })
   t.after(() => node.stop())
@@ -83,6 +86,10 @@ test('a separate media node carries the camera check and the wall', { timeout: 2
     await inv.locator(`[data-testid=wall-tile][data-participant="${participant}"]`).waitFor({ timeout: 30_000 })
     await waitFor(async () => (await tileFrames(inv, participant)) > 10, 30_000, 'wall decodes through the node')
   })
+  await waitFor(async () => {
+    const r = await api(server.url, 'GET', `/api/recordings?room=${room}`, { token: adminToken })
+    return r.body.some?.((x) => x.participant === participant && x.kind === 'video' && x.segments > 0)
+  }, 30_000, 'the node recorded the camera check and the API lists it')
 
   // The node dies hard and comes back: its room disappears, then the candidate reconnects.
   await withScreenshotOnFailure(cand, 'node-restart', async () => {

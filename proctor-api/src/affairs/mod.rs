@@ -7,6 +7,7 @@
 pub mod duty;
 pub mod queries;
 pub mod reminders;
+pub mod removal;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_reminders))
         .routes(routes!(usage_report))
         .routes(routes!(usage_csv))
+        .merge(removal::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -298,3 +298,32 @@ pub async fn duty_people(db: &Db) -> sqlx::Result<Vec<(i64, String, String, Stri
     .fetch_all(&db.pool)
     .await
 }
+
+pub async fn delete_duty(db: &Db, duty: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM session_staff WHERE session_staff_id = $1").bind(duty).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn delete_device(db: &Db, device: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM exam_device WHERE exam_device_id = $1").bind(device).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Sessions held in the room and cameras registered in it.
+pub async fn room_in_use(db: &Db, room: i64) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM exam_session WHERE exam_room_id = $1), \
+         (SELECT COUNT(*) FROM room_camera WHERE exam_room_id = $1)",
+    )
+    .bind(room)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Removes a room and its devices in one transaction.
+pub async fn delete_room(db: &Db, room: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM exam_device WHERE exam_room_id = $1").bind(room).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM exam_room WHERE exam_room_id = $1").bind(room).execute(&mut *tx).await?;
+    tx.commit().await
+}

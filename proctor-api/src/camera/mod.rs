@@ -1,7 +1,7 @@
 //! Exam-room IP cameras (R7): staff register each camera of a room with its RTSP address and
-//! sign-in; the media node pulls every enabled camera into the room's live wall (live room
-//! `room-{exam_room_id}`, participant `camera:{id}`, see [`ingest`]) and reports whether it
-//! is online. Credentials are sealed at rest and never returned — responses only say whether
+//! sign-in; one media server — a separate node, or the in-process SFU when no node is live —
+//! pulls every enabled camera into the room's live wall (live room `room-{exam_room_id}`,
+//! participant `camera:{id}`, see [`ingest`]) and reports whether it is online. Credentials are sealed at rest and never returned — responses only say whether
 //! they are set. Invigilators see the cameras of rooms they are on duty in; supervisors,
 //! staff and admins see all. Every change is audited (without credentials).
 
@@ -231,8 +231,16 @@ async fn add_camera(
     )
     .await?;
     let row = queries::get(&state.db, cid).await?.ok_or(ApiError::NotFound("camera"))?;
-    state.cameras.apply(&row, &v).await;
+    replace_pulls(&state).await;
     Ok((StatusCode::CREATED, Json(camera_out(row))))
+}
+
+/// Applies a change at once on the in-process SFU; nodes pick it up within a heartbeat. The
+/// change is saved either way, so a failure here is only logged (the next pass retries).
+async fn replace_pulls(state: &AppState) {
+    if let Err(e) = ingest::reconcile(state).await {
+        tracing::warn!(error = %e, "camera change not applied to the pulls yet");
+    }
 }
 
 /// Empty stays empty (a camera without sign-in), so "has credentials" can be told apart.
@@ -295,7 +303,7 @@ async fn update_camera(
     )
     .await?;
     let row = queries::get(&state.db, camera).await?.ok_or(ApiError::NotFound("camera"))?;
-    state.cameras.apply(&row, &v).await;
+    replace_pulls(&state).await;
     Ok(Json(camera_out(row)))
 }
 
@@ -309,8 +317,8 @@ async fn delete_camera(
     Path((id, camera)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     let row = camera_of_room(&state, id, camera).await?;
-    state.cameras.remove(camera).await;
     queries::delete(&state.db, camera).await?;
+    replace_pulls(&state).await;
     audit::record(
         &state.db,
         Some(&user),

@@ -1,8 +1,8 @@
 //! Where the picture of a check comes from. The one place to switch between sources: the
-//! live grab from the candidate's published track on the in-process SFU
-//! (`MediaServer::grab_frame`) and the still the camera page captures from the same camera
-//! and uploads (used when the page is not publishing here, e.g. media runs on a separate
-//! node, or when the grab fails).
+//! live grab from the candidate's published track — on the in-process SFU
+//! (`MediaServer::grab_frame`) or on the separate media node carrying the room (its signed
+//! grab endpoint, `media_node::grab`) — and the still the camera page captures from the same
+//! camera and uploads (used when the page is not publishing, or when the grab fails).
 
 use std::time::Duration;
 
@@ -28,24 +28,39 @@ pub enum FrameSource {
     Still(Bytes),
     /// The current picture of a participant's published camera on the in-process SFU.
     Live { room: String, participant: String },
+    /// The same on a separate media node (`base`: its signalling base URL).
+    LiveOnNode { node: String, base: String, room: String, participant: String },
 }
 
 impl FrameSource {
     /// The live camera of `account` (signed in as `role`) when it is publishing video into its
-    /// camera-check room on the in-process SFU; `None` otherwise.
-    pub fn live_of(state: &AppState, account: i64, role: &str) -> Option<FrameSource> {
-        state.media.as_ref()?;
+    /// camera-check room, on the in-process SFU or on a live separate node; `None` otherwise.
+    pub async fn live_of(state: &AppState, account: i64, role: &str) -> Option<FrameSource> {
         let room = crate::live::check_room(account);
-        if !state.live.has_room(&room) {
-            return None;
-        }
         let participant = format!("{role}:{account}");
-        let publishing = state.live.rooms().into_iter().filter(|r| r.room == room).any(|r| {
-            r.participants
-                .iter()
-                .any(|p| p.participant == participant && p.role == "publish" && p.video_tracks > 0)
-        });
-        publishing.then_some(FrameSource::Live { room, participant })
+        if state.media.is_some() && state.live.has_room(&room) {
+            let publishing = state.live.rooms().into_iter().filter(|r| r.room == room).any(|r| {
+                r.participants
+                    .iter()
+                    .any(|p| p.participant == participant && p.role == "publish" && p.video_tracks > 0)
+            });
+            if publishing {
+                return Some(FrameSource::Live { room, participant });
+            }
+        }
+        let on_nodes = match crate::media_node::queries::presence_in(&state.db, &room).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up rooms on media nodes");
+                return None;
+            }
+        };
+        let publisher = on_nodes
+            .into_iter()
+            .find(|p| p.participant == participant && p.role == "publish" && p.video_tracks > 0)?;
+        let fresh = crate::media_node::placement::fresh_nodes(state).await.ok()?;
+        let node = fresh.into_iter().find(|n| n.media_node_id == publisher.media_node_id)?;
+        Some(FrameSource::LiveOnNode { node: node.media_node_id, base: node.public_url, room, participant })
     }
 
     pub async fn take(self, state: &AppState) -> ApiResult<Frame> {
@@ -77,6 +92,22 @@ impl FrameSource {
                 .map_err(|e| anyhow::anyhow!("jpeg task: {e}"))?
                 .map_err(|e| anyhow::anyhow!("jpeg encode: {e}"))?;
                 Ok(Frame { bytes: Bytes::from(bytes), content_type: "image/jpeg", source: "live" })
+            }
+            FrameSource::LiveOnNode { node, base, room, participant } => {
+                let bytes = crate::media_node::grab::from_node(
+                    &crate::media_node::grab::client(),
+                    &state.signing_key,
+                    &node,
+                    &base,
+                    &room,
+                    &participant,
+                    LIVE_GRAB_TIMEOUT,
+                )
+                .await?;
+                if sniff(&bytes) != Some("image/jpeg") {
+                    return Err(anyhow::anyhow!("node {node} answered a grab with something else than a JPEG").into());
+                }
+                Ok(Frame { bytes, content_type: "image/jpeg", source: "live" })
             }
         }
     }

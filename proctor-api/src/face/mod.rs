@@ -1,8 +1,8 @@
 //! Face verification in the exam flow (R2, R7), on top of the `face-verify` engine:
 //! - enrolment: a candidate's registration portrait (when staff approve, or on demand) and
 //!   each examiner's staff photo become a sealed embedding; refusals keep their reason;
-//! - check-in: the server grabs the picture from the caller's live camera on the in-process
-//!   SFU, or else takes the still the camera page sends ([`frame::FrameSource`]), and verifies
+//! - check-in: the server grabs the picture from the caller's live camera (on the in-process
+//!   SFU or the media node carrying it), or else takes the still the camera page sends ([`frame::FrameSource`]), and verifies
 //!   it; after `face.max_attempts` failures an invigilator compares both pictures and decides;
 //! - random re-checks during a session ([`recheck`]) and the alerts they raise;
 //! - a timeline of every check of an account, with signed links to the evidence.
@@ -123,10 +123,10 @@ async fn picture_if_any(mut multipart: Multipart) -> ApiResult<Option<Bytes>> {
     Ok(None)
 }
 
-/// The picture of a check-in: the live camera when the caller publishes on the in-process
-/// SFU, else (or when the grab fails) the still the page sent.
+/// The picture of a check-in: the live camera when the caller publishes (on the in-process
+/// SFU or a media node), else (or when the grab fails) the still the page sent.
 async fn checkin_frame(state: &AppState, user: &AuthUser, still: Option<Bytes>) -> ApiResult<frame::Frame> {
-    if let Some(live) = FrameSource::live_of(state, user.account_id, user.role.as_str()) {
+    if let Some(live) = FrameSource::live_of(state, user.account_id, user.role.as_str()).await {
         match live.take(state).await {
             Ok(f) => return Ok(f),
             Err(e) => tracing::warn!(account = user.account_id, error = %e, "live grab failed; using the still"),

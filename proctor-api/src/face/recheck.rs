@@ -95,7 +95,7 @@ async fn missed(state: &AppState, slot: &queries::SlotRow) -> ApiResult<()> {
 /// Answers a due moment from the candidate's live camera while it is still pending, so the
 /// page never sees it. Any failure leaves it pending for the page to be asked instead.
 async fn grab_live(state: &AppState, slot: &queries::SlotRow, now: &str) {
-    let Some(live) = FrameSource::live_of(state, slot.account_id, "candidate") else { return };
+    let Some(live) = FrameSource::live_of(state, slot.account_id, "candidate").await else { return };
     let measured = match live.take(state).await {
         Ok(frame) => check::measure(state, slot.account_id, frame).await,
         Err(e) => Err(e),

@@ -9,8 +9,15 @@
 //!   the nodes heard from recently, else the in-process SFU);
 //! - folds the events into the live directory and the in-process event bus, exactly as for
 //!   the in-process SFU, so the rest of the platform does not care where a room runs;
+//! - indexes the recordings nodes store in the shared object store (their recorder's
+//!   events) and the status of the cameras they pull, as for the in-process SFU;
+//! - hands each node the cameras placed on it, credentials opened (`GET
+//!   /api/media-nodes/cameras`, signed: use HTTPS between nodes and API);
+//! - grabs frames of a participant live on a node through the node's signed grab endpoint
+//!   ([`grab`]), so face checks use the live camera wherever the room runs;
 //! - forgets a node's rooms when it restarts (its `started_at` changes).
 
+pub mod grab;
 pub mod node;
 pub mod placement;
 pub mod queries;
@@ -32,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(heartbeat))
         .routes(routes!(post_events))
+        .routes(routes!(node_cameras))
         .routes(routes!(list_nodes))
 }
 
@@ -138,13 +146,31 @@ async fn post_events(State(state): State<AppState>, req: SignedByNode) -> ApiRes
     for raw in batch.events {
         match serde_json::from_value::<media_server::MediaEvent>(raw) {
             Ok(ev) => {
+                // All idempotent: a batch the node sends again after an error changes nothing.
                 queries::apply_event(&state.db, &req.node, &ev).await?;
+                crate::recording::index_event(&state.db, &ev).await?;
+                crate::camera::ingest::store_status(&state.db, &ev).await?;
                 let _ = state.media_events.send(ev);
             }
             Err(e) => tracing::debug!(node = %req.node, "skipped an event this API does not know: {e}"),
         }
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The cameras a node must pull now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NodeCameras {
+    pub cameras: Vec<crate::camera::ingest::CameraPull>,
+}
+
+/// The cameras placed on the calling node, with their credentials (signed by the node, not a
+/// user; send it over HTTPS). The node polls it every heartbeat and pulls exactly these.
+#[utoipa::path(get, path = "/api/media-nodes/cameras", tag = "media-nodes",
+    responses((status = 200, body = NodeCameras)))]
+async fn node_cameras(State(state): State<AppState>, req: SignedByNode) -> ApiResult<Json<NodeCameras>> {
+    let cameras = crate::camera::ingest::assigned(&state, crate::camera::ingest::Carrier::Node(&req.node)).await?;
+    Ok(Json(NodeCameras { cameras }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -32,23 +32,36 @@ pub fn choose<'a>(room: &str, nodes: &'a [NodeRow]) -> Option<&'a NodeRow> {
     nodes.iter().max_by_key(|n| weight(room, &n.media_node_id))
 }
 
-/// The signalling base URL browsers use for `room`.
-pub async fn signal_base(state: &AppState, room: &str) -> ApiResult<String> {
+/// Nodes heard from within three heartbeats, by id.
+pub async fn fresh_nodes(state: &AppState) -> ApiResult<Vec<NodeRow>> {
     let now = chrono::Utc::now();
-    let fresh: Vec<NodeRow> = queries::list(&state.db)
+    Ok(queries::list(&state.db)
         .await?
         .into_iter()
         .filter(|n| is_fresh(&n.last_seen, now, state.settings.media_node.heartbeat_secs))
-        .collect();
+        .collect())
+}
+
+/// The node for a room that is live on the nodes `live_on` (ids, in any order): the first
+/// of them (by id) that is fresh, else the rendezvous choice among the fresh nodes. `None`
+/// when no node is fresh.
+pub fn node_for<'a>(room: &str, live_on: &[&str], fresh: &'a [NodeRow]) -> Option<&'a NodeRow> {
+    let mut live: Vec<&str> = live_on.to_vec();
+    live.sort_unstable();
+    live.iter()
+        .find_map(|id| fresh.iter().find(|n| n.media_node_id == *id))
+        .or_else(|| choose(room, fresh))
+}
+
+/// The signalling base URL browsers use for `room`.
+pub async fn signal_base(state: &AppState, room: &str) -> ApiResult<String> {
     if state.media.is_some() && state.live.has_room(room) {
         return Ok(LOCAL_BASE.into());
     }
-    if let Some(node) = queries::node_of_room(&state.db, room).await? {
-        if let Some(n) = fresh.iter().find(|n| n.media_node_id == node) {
-            return Ok(n.public_url.clone());
-        }
-    }
-    if let Some(n) = choose(room, &fresh) {
+    let fresh = fresh_nodes(state).await?;
+    let live_on = queries::nodes_of_room(&state.db, room).await?;
+    let live_on: Vec<&str> = live_on.iter().map(String::as_str).collect();
+    if let Some(n) = node_for(room, &live_on, &fresh) {
         return Ok(n.public_url.clone());
     }
     if state.media.is_some() {
@@ -94,6 +107,18 @@ mod tests {
         for n in ["a", "b", "c"] {
             assert!(per_node[n] > 60, "node {n} got only {} of 300 rooms", per_node[n]);
         }
+    }
+
+    #[test]
+    fn a_room_stays_on_a_fresh_node_it_is_live_on_and_leaves_a_stale_one() {
+        let fresh = [node("a"), node("b"), node("c")];
+        let hashed = choose("room-1", &fresh).unwrap().media_node_id.clone();
+        let other = ["a", "b", "c"].into_iter().find(|n| *n != hashed).unwrap();
+        assert_eq!(node_for("room-1", &[other], &fresh).unwrap().media_node_id, other);
+        // Live on two nodes at once (a node came back): every caller picks the same one.
+        assert_eq!(node_for("room-1", &["c", "b"], &fresh).unwrap().media_node_id, "b");
+        assert_eq!(node_for("room-1", &["gone"], &fresh).unwrap().media_node_id, hashed);
+        assert!(node_for("room-1", &["a"], &[]).is_none());
     }
 
     #[test]

@@ -164,11 +164,21 @@ pub async fn presence(db: &Db) -> sqlx::Result<Vec<PresenceRow>> {
     .await
 }
 
-/// The node carrying `room`, if anyone is live in it on a separate node.
-pub async fn node_of_room(db: &Db, room: &str) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT media_node_id FROM live_presence WHERE room = $1 LIMIT 1")
+/// The nodes on which anyone is live in `room`.
+pub async fn nodes_of_room(db: &Db, room: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT DISTINCT media_node_id FROM live_presence WHERE room = $1 ORDER BY media_node_id")
         .bind(room)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(|r| r.0))
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Who is live in `room` on separate nodes.
+pub async fn presence_in(db: &Db, room: &str) -> sqlx::Result<Vec<PresenceRow>> {
+    sqlx::query_as(
+        "SELECT room, participant, media_node_id, name, role, video_tracks, audio_tracks, loss_permille \
+         FROM live_presence WHERE room = $1 ORDER BY participant",
+    )
+    .bind(room)
+    .fetch_all(&db.pool)
+    .await
 }

@@ -847,7 +847,8 @@ async fn gate(
 ) -> ApiResult<()> {
     let started = db::now() >= usage.starts_at;
     // Who belongs to the session: its seated candidates, and the invigilators and examiners
-    // on duty at it; supervisors and the province oversee every session.
+    // on duty at it; supervisors and the province oversee every session. A usage that names
+    // no session has nobody on duty: only candidates are kept out of it.
     let seated = match (user.role, usage.exam_session_id) {
         (Role::Candidate, Some(sid)) => {
             queries::seated_in_session(&state.db, user.account_id, sid).await?
@@ -855,7 +856,7 @@ async fn gate(
         (Role::Invigilator | Role::Examiner, Some(sid)) => {
             crate::recording::queries::on_duty(&state.db, sid, user.account_id).await?
         }
-        (Role::Candidate | Role::Invigilator | Role::Examiner, None) => false,
+        (Role::Candidate, None) => false,
         _ => true,
     };
     let granted = allowed_role && (is_staff(user.role) || (started && seated));

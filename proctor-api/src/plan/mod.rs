@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(moves))
         .routes(routes!(set_realname_policy))
         .routes(routes!(add_session))
+        .routes(routes!(delete_session))
         .routes(routes!(list_sessions))
         .routes(routes!(public_plans))
         .routes(routes!(download_document))
@@ -530,6 +531,50 @@ async fn add_session(
         .await?
         .ok_or(ApiError::NotFound("session"))?;
     Ok((StatusCode::CREATED, Json(s.into())))
+}
+
+/// Delete a session that nothing depends on yet: refused with the reason while candidates
+/// are seated in it, a paper is assigned to it or face checks were made in it. Its duties
+/// go with it. Audited.
+#[utoipa::path(delete, path = "/api/plans/{id}/sessions/{session}", tag = "plans",
+    params(("id" = i64, Path), ("session" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn delete_session(
+    Staff(user): Staff,
+    State(state): State<AppState>,
+    Path((id, session)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let s = queries::session(&state.db, session)
+        .await?
+        .filter(|s| s.exam_plan_id == id)
+        .ok_or(ApiError::NotFound("session"))?;
+    let uses = queries::session_uses(&state.db, session).await?;
+    if uses.seated > 0 {
+        return Err(ApiError::conflict(
+            None,
+            format!("该场次已编排 {} 名考生，不能删除", uses.seated),
+            format!("{} candidate(s) are seated in this session; it cannot be deleted", uses.seated),
+        ));
+    }
+    if uses.papers > 0 || uses.face > 0 {
+        return Err(ApiError::conflict(
+            None,
+            "该场次已分配试卷或已有人脸核验记录，不能删除",
+            "A paper is assigned to this session or face checks were made in it; it cannot be deleted",
+        ));
+    }
+    queries::delete_session(&state.db, session).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        "plan.session_delete",
+        "exam_plan",
+        Some(&id.to_string()),
+        serde_json::json!({"session": session, "name": s.name, "room": s.exam_room_id, "starts_at": s.starts_at}),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

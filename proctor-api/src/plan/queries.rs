@@ -274,3 +274,39 @@ pub async fn sessions_starting_between(
     .fetch_all(&db.pool)
     .await
 }
+
+/// What depends on a session.
+#[derive(Debug, FromRow)]
+pub struct SessionUses {
+    pub seated: i64,
+    pub papers: i64,
+    /// Face checks, re-check plans and alerts made in it.
+    pub face: i64,
+}
+
+pub async fn session_uses(db: &Db, session: i64) -> sqlx::Result<SessionUses> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM registration WHERE exam_session_id = $1) AS seated, \
+         (SELECT COUNT(*) FROM paper_usage WHERE exam_session_id = $1) AS papers, \
+         (SELECT COUNT(*) FROM face_check WHERE exam_session_id = $1) \
+         + (SELECT COUNT(*) FROM face_recheck_plan WHERE exam_session_id = $1) \
+         + (SELECT COUNT(*) FROM face_alert WHERE exam_session_id = $1) AS face",
+    )
+    .bind(session)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Removes a session with its duties and reminders, in one transaction.
+pub async fn delete_session(db: &Db, session: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    for sql in [
+        "DELETE FROM session_staff WHERE exam_session_id = $1",
+        "DELETE FROM exam_reminder WHERE exam_session_id = $1",
+        "DELETE FROM face_recheck_slot WHERE exam_session_id = $1",
+        "DELETE FROM exam_session WHERE exam_session_id = $1",
+    ] {
+        sqlx::query(sql).bind(session).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}

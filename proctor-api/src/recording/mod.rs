@@ -28,13 +28,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(export::router())
 }
 
-/// Starts the recorder on `media` (segments to `files`' store, through its spool) and keeps
-/// the recording tables up to date from its events.
-pub async fn start(
+/// Starts the recorder on `media` (segments to `files`' store, through its spool). It needs
+/// no database — `proctor media` runs it on a node too: every stored segment and gap is
+/// announced as a `MediaEvent`, which the API indexes with [`index_event`] wherever it
+/// comes from. Nodes and API must therefore share the object store.
+pub async fn start_recorder(
     settings: &crate::settings::Settings,
     media: &media_server::MediaServer,
     files: &crate::files::Files,
-    db: Db,
 ) -> anyhow::Result<media_server::record::Recorder> {
     let rs = media_server::record::RecordSettings {
         segment_secs: settings.recording.segment_secs,
@@ -42,7 +43,16 @@ pub async fn start(
         ..Default::default()
     };
     let target = media_server::record::RecordTarget { store: files.store.clone(), spool: files.spool.clone() };
-    let mut events = media.subscribe_events();
+    media_server::record::Recorder::start(media, rs, target)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the recorder: {e}"))
+}
+
+/// Keeps the recording tables up to date from the in-process SFU's events. Events of
+/// separate nodes are indexed as they arrive (`media_node` `post_events`, so a failure makes
+/// the node send them again); this follows the SFU itself rather than the API's event bus,
+/// which carries both, so nothing is indexed twice.
+pub fn spawn_indexer(db: Db, mut events: tokio::sync::broadcast::Receiver<MediaEvent>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match events.recv().await {
@@ -58,10 +68,7 @@ pub async fn start(
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
-    });
-    media_server::record::Recorder::start(media, rs, target)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot start the recorder: {e}"))
+    })
 }
 
 fn kind_str(k: media_server::TrackKind) -> &'static str {

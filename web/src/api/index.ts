@@ -299,6 +299,8 @@ export const plansApi = {
   addSession: (id: number, body: CreateSession) => request<ExamSession>('POST', `/api/plans/${encodeURIComponent(String(id))}/sessions`, body),
   /** Sessions newest first; an invigilator gets only the sessions they are on duty at. */
   sessions: () => request<ExamSession[]>('GET', '/api/sessions'),
+  deleteSession: (id: number, session: number) =>
+    request<void>('DELETE', `/api/plans/${encodeURIComponent(String(id))}/sessions/${encodeURIComponent(String(session))}`),
   documents: (id: number) => request<PlanDocument[]>('GET', `/api/plans/${encodeURIComponent(String(id))}/documents`),
   uploadDocument: (id: number, title: string, file: File, onProgress: (p: number) => void) => {
     const form = new FormData()
@@ -325,6 +327,12 @@ export const affairsApi = {
   duties: (id: number) => request<Duty[]>('GET', `/api/sessions/${encodeURIComponent(String(id))}/staff`),
   assign: (id: number, body: AssignStaff) => request<Duty>('POST', `/api/sessions/${encodeURIComponent(String(id))}/staff`, body),
   people: () => request<DutyPerson[]>('GET', '/api/duty-people'),
+  removeDuty: (session: number, duty: number) =>
+    request<void>('DELETE', `/api/sessions/${encodeURIComponent(String(session))}/staff/${encodeURIComponent(String(duty))}`),
+  removeDevice: (room: number, device: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(room))}/devices/${encodeURIComponent(String(device))}`),
+  removeRoom: (site: number, room: number) =>
+    request<void>('DELETE', `/api/sites/${encodeURIComponent(String(site))}/rooms/${encodeURIComponent(String(room))}`),
   record: (body: RecordLookup) => request<RecordEntry[]>('POST', '/api/candidates/record', body),
 }
 

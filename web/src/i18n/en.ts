@@ -507,6 +507,11 @@ const en: MessageSchema = {
     refused: 'Refused',
   },
   affairs: {
+    deleteSession: 'Delete session',
+    deleteSessionConfirm: 'Delete the session "{name}"? Its duties go with it; a session with seated candidates, an assigned paper or face checks cannot be deleted.',
+    deleteRoom: 'Delete room',
+    deleteRoomConfirm: 'Delete the room "{name}" and its devices? A room still used by a session or with cameras cannot be deleted.',
+    deleted: 'Deleted',
     seatingOrder: 'Seating rule',
     seatingOrderRandom: 'Random',
     seatingOrderRegistration: 'In registration order',

@@ -505,6 +505,11 @@ const zhCN = {
     refused: '拒绝',
   },
   affairs: {
+    deleteSession: '删除场次',
+    deleteSessionConfirm: '删除场次“{name}”？值岗安排一并删除；已编排考生、已分配试卷或已有人脸核验的场次不能删除。',
+    deleteRoom: '删除考场',
+    deleteRoomConfirm: '删除考场“{name}”及其设备？仍有场次或摄像头的考场不能删除。',
+    deleted: '已删除',
     seatingOrder: '编排规则',
     seatingOrderRandom: '随机编排',
     seatingOrderRegistration: '按报名顺序',
