@@ -4,6 +4,8 @@
 //! find recordings by room, candidate and exam session and play them through short-lived
 //! signed links. Candidates never see recordings. Every playback is audited.
 
+pub mod export;
+pub mod export_queries;
 pub mod queries;
 
 use axum::extract::{Query, State};
@@ -23,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_recordings))
         .routes(routes!(playback))
+        .merge(export::router())
 }
 
 /// Starts the recorder on `media` (segments to `files`' store, through its spool). It needs

@@ -49,6 +49,8 @@ import type {
   Plan,
   RecordingQuery,
   RecordingSummary,
+  RecordingExport,
+  RecordingExportRequest,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -348,6 +350,9 @@ export const recordingApi = {
     return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
   },
   playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
+  createExport: (body: RecordingExportRequest) => request<RecordingExport>('POST', '/api/recordings/exports', body),
+  exports: () => request<RecordingExport[]>('GET', '/api/recordings/exports'),
+  exportJob: (id: number) => request<RecordingExport>('GET', `/api/recordings/exports/${encodeURIComponent(String(id))}`),
 }
 
 /** A picture as multipart field `file`, answered with JSON or an ApiError. */

@@ -709,6 +709,22 @@ const en: MessageSchema = {
     plan: 'Plan',
     states: { upcoming: 'Upcoming', running: 'Running', finished: 'Finished' },
   },
+  recordingExport: {
+    title: 'Download and export',
+    from: 'Start',
+    to: 'End',
+    downloadRange: 'Download range',
+    exportMp4: 'Export MP4',
+    hint: '"Download range" puts the chosen time range into one file without transcoding (WebM or MP4); "Export MP4" makes an H.264 + AAC file for the supervision platform. Jobs run one after another in the background without disturbing live viewing; files are kept for 7 days.',
+    empty: 'No export jobs',
+    queuedMessage: 'Queued for processing',
+    status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', expired: 'Expired' },
+    formats: { remux: 'Range (original codecs)', mp4: 'MP4 (H.264 + AAC)' },
+    download: 'Download',
+    linkTtl: 'Link valid for {s} s',
+    failed: 'Export failed: {error}',
+    startsAt: 'The file starts at the keyframe at {time}',
+  },
 }
 
 export default en

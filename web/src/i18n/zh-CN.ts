@@ -707,6 +707,22 @@ const zhCN = {
     plan: '所属计划',
     states: { upcoming: '未开始', running: '进行中', finished: '已结束' },
   },
+  recordingExport: {
+    title: '下载与导出',
+    from: '开始时间',
+    to: '结束时间',
+    downloadRange: '下载片段',
+    exportMp4: '导出 MP4',
+    hint: '“下载片段”不转码，把所选时间段合并为一个文件（WebM 或 MP4）；“导出 MP4”生成 H.264 + AAC 文件，供上报监管平台。任务在后台依次执行，不影响实时监看；文件保留 7 天。',
+    empty: '暂无导出任务',
+    queuedMessage: '已提交，正在排队处理',
+    status: { queued: '排队中', running: '处理中', done: '已完成', failed: '失败', expired: '已过期' },
+    formats: { remux: '片段（原始编码）', mp4: 'MP4（H.264 + AAC）' },
+    download: '下载',
+    linkTtl: '链接 {s} 秒内有效',
+    failed: '导出失败：{error}',
+    startsAt: '文件从 {time} 的关键帧开始',
+  },
 }
 
 export default zhCN
