@@ -12,6 +12,8 @@
 //!   Datagrams and time in; datagrams, events and the next timeout out.
 //! - [`room`]: published tracks and the subscription index; [`forward`]: per-subscriber
 //!   layer choice, keyframe gating and RTP time rewriting.
+//! - [`export`]: one file (WebM/MP4, remuxed or H.264 + AAC) for a time range of a
+//!   recording, from its stored segments, throttled below live forwarding.
 //! - [`ingest`]: tracks injected from inside the process ([`MediaServer::inject`]) and the
 //!   GStreamer RTSP camera pull ([`MediaServer::ingest_rtsp`]) that feeds them.
 //!
@@ -28,6 +30,7 @@
 
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod forward;
 pub mod grab;
 pub mod http;

@@ -156,9 +156,11 @@ pub async fn launch_with_listener(
     }
     let camera_placer = camera::ingest::spawn_reconciler(state.clone());
     let reminders = tokio::spawn(affairs::reminders::run(state.clone()));
+    let exports = recording::export::spawn_worker(state.clone());
     let rechecks = state.face.is_some().then(|| face::recheck::spawn_scheduler(state.clone()));
     let served = serve_http(http::app(state), listener, tls, Duration::from_secs(10), shutdown, "PROCTOR_LISTENING").await;
     reminders.abort();
+    exports.abort();
     camera_placer.abort();
     // The recorder closes open segments so they reach storage whole.
     beside.stop().await;

@@ -102,6 +102,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     // Recordings (issue 5): proctors only, invigilators further limited to their sessions.
     ("get", "/api/recordings", Only(PROCTOR)),
     ("post", "/api/recordings/playback", Only(PROCTOR)),
+    // Recording exports: the caller's own jobs (staff see all), same scope as playback.
+    ("post", "/api/recordings/exports", Only(PROCTOR)),
+    ("get", "/api/recordings/exports", Only(PROCTOR)),
+    ("get", "/api/recordings/exports/{id}", Only(PROCTOR)),
     ("get", "/api/recordings/thumbnails", Only(PROCTOR)),
     ("get", "/api/live/thumbnails", Only(PROCTOR)),
     ("post", "/api/media-nodes/heartbeat", Node),

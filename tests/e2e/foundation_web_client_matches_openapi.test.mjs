@@ -103,6 +103,8 @@ const INTERFACES = {
   RoomCamera: { schema: 'Camera', request: false },
   NewCameraRequest: { schema: 'NewCamera', request: true },
   CameraChangeRequest: { schema: 'CameraChange', request: true },
+  RecordingExportRequest: { schema: 'RecordingExportRequest', request: true },
+  RecordingExport: { schema: 'RecordingExport', request: false },
 }
 
 /** Interfaces of types.ts: name → { extends, fields: name → optional }. */

@@ -26,12 +26,13 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
 }
 
 /// 10 s of 640×360 30 fps VP8 at `kbps`, a keyframe every 2 s: (frame, keyframe). The
-/// picture is noise so the encoder really spends the bitrate (a simple moving picture needs
-/// far less and would flatter the recorder).
+/// picture is a moving zone plate: detailed enough that the encoder spends about the target
+/// bitrate (a bouncing ball needs far less and would flatter the recorder; noise overshoots
+/// it twentyfold). The achieved rate is printed.
 fn encode(kbps: u64) -> Vec<(Bytes, bool)> {
     gst::init().expect("gstreamer");
     let desc = format!(
-        "videotestsrc pattern=snow num-buffers=300 ! video/x-raw,width=640,height=360,framerate=30/1 ! \
+        "videotestsrc pattern=zone-plate kt=3 kx2=40 ky2=40 num-buffers=300 ! video/x-raw,width=640,height=360,framerate=30/1 ! \
          vp8enc target-bitrate={} deadline=1 keyframe-max-dist=60 end-usage=cbr ! appsink name=sink sync=false",
         kbps * 1000
     );

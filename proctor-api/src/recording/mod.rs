@@ -4,6 +4,8 @@
 //! find recordings by room, candidate and exam session and play them through short-lived
 //! signed links. Candidates never see recordings. Every playback is audited.
 
+pub mod export;
+pub mod export_queries;
 pub mod queries;
 pub mod thumbnail_queries;
 pub mod thumbnails;
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_recordings))
         .routes(routes!(playback))
+        .merge(export::router())
         .merge(thumbnails::router())
 }
 

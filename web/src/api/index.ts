@@ -51,6 +51,8 @@ import type {
   Plan,
   RecordingQuery,
   RecordingSummary,
+  RecordingExport,
+  RecordingExportRequest,
   Registration,
   RegistrationForm,
   ReviewRequest,
@@ -327,12 +329,12 @@ export const affairsApi = {
   duties: (id: number) => request<Duty[]>('GET', `/api/sessions/${encodeURIComponent(String(id))}/staff`),
   assign: (id: number, body: AssignStaff) => request<Duty>('POST', `/api/sessions/${encodeURIComponent(String(id))}/staff`, body),
   people: () => request<DutyPerson[]>('GET', '/api/duty-people'),
-  removeDuty: (session: number, duty: number) =>
-    request<void>('DELETE', `/api/sessions/${encodeURIComponent(String(session))}/staff/${encodeURIComponent(String(duty))}`),
-  removeDevice: (room: number, device: number) =>
-    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(room))}/devices/${encodeURIComponent(String(device))}`),
-  removeRoom: (site: number, room: number) =>
-    request<void>('DELETE', `/api/sites/${encodeURIComponent(String(site))}/rooms/${encodeURIComponent(String(room))}`),
+  removeDuty: (id: number, duty: number) =>
+    request<void>('DELETE', `/api/sessions/${encodeURIComponent(String(id))}/staff/${encodeURIComponent(String(duty))}`),
+  removeDevice: (id: number, device: number) =>
+    request<void>('DELETE', `/api/rooms/${encodeURIComponent(String(id))}/devices/${encodeURIComponent(String(device))}`),
+  removeRoom: (id: number, room: number) =>
+    request<void>('DELETE', `/api/sites/${encodeURIComponent(String(id))}/rooms/${encodeURIComponent(String(room))}`),
   record: (body: RecordLookup) => request<RecordEntry[]>('POST', '/api/candidates/record', body),
 }
 
@@ -350,6 +352,9 @@ export const recordingApi = {
     return request<RecordingSummary[]>('GET', `/api/recordings${qs ? `?${qs}` : ''}`)
   },
   playback: (body: PlaybackRequest) => request<PlaybackPlan>('POST', '/api/recordings/playback', body),
+  createExport: (body: RecordingExportRequest) => request<RecordingExport>('POST', '/api/recordings/exports', body),
+  exports: () => request<RecordingExport[]>('GET', '/api/recordings/exports'),
+  exportJob: (id: number) => request<RecordingExport>('GET', `/api/recordings/exports/${encodeURIComponent(String(id))}`),
 }
 
 /** A picture as multipart field `file`, answered with JSON or an ApiError. */

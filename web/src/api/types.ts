@@ -861,3 +861,42 @@ export interface ThumbnailQuery {
 
 /** How seating places candidates: shuffled, in registration order, or work units spread apart. */
 export type SeatingOrder = 'random' | 'registration' | 'spread_units'
+
+/** One file for a time range of a recording: `remux` (no transcoding) or `mp4` (H.264 + AAC). */
+export interface RecordingExportRequest {
+  room: string
+  participant: string
+  from_ms?: number | null
+  to_ms?: number | null
+  format: string
+  session_id?: number | null
+}
+
+/** An export job; once done, `GET /api/recordings/exports/{id}` adds a short-lived link. */
+export interface RecordingExport {
+  id: number
+  requested_by: number
+  room: string
+  participant: string
+  session_id?: number | null
+  from_ms: number
+  to_ms: number
+  format: string
+  /** `queued`, `running`, `done`, `failed` or `expired`. */
+  status: string
+  /** 0 to 1. */
+  progress: number
+  file_name?: string | null
+  mime?: string | null
+  size_bytes?: number | null
+  start_ms?: number | null
+  duration_ms?: number | null
+  video_codec?: string | null
+  audio_codec?: string | null
+  error?: string | null
+  created_at: string
+  started_at?: string | null
+  finished_at?: string | null
+  url?: string | null
+  link_ttl_secs?: number | null
+}
