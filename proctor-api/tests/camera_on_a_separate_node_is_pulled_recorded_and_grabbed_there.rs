@@ -8,63 +8,19 @@
 
 mod camera_support;
 mod common;
+mod node_support;
 mod registration_support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use camera_support::TestCamera;
 use common::TestServer;
+use node_support::{KEY, Node, api_sharing_store, camera_in_a_new_room, wait_for, wait_registered};
 use proctor_api::media_node::{grab, signature};
-use proctor_api::settings::{Secret, Settings};
 use registration_support::*;
 use serde_json::{Value, json};
 
-const KEY: &str = "an-installation-secret-of-32-chars-or-more";
 const NODE: &str = "media-t1";
-
-struct Node {
-    public_url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_node(api: &str, objects: &Path) -> Node {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let public_url = format!("http://{}/media", listener.local_addr().unwrap());
-    let mut s = Settings { data_dir: dir.path().to_path_buf(), secret_key: Some(Secret(KEY.into())), ..Settings::default() };
-    s.media.udp_bind = "127.0.0.1:0".parse().unwrap();
-    s.media_node.id = Some(NODE.into());
-    s.media_node.api_url = Some(api.into());
-    s.media_node.public_url = Some(public_url.clone());
-    s.media_node.heartbeat_secs = 2;
-    s.storage.root = Some(objects.to_path_buf());
-    s.recording.segment_secs = 2;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(proctor_api::media_node::node::run(s, listener, async move {
-        let _ = rx.await;
-    }));
-    Node { public_url, shutdown: Some(tx), task, _dir: dir }
-}
-
-impl Node {
-    async fn stop(mut self) {
-        let _ = self.shutdown.take().unwrap().send(());
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-async fn wait_for<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..secs * 5 {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{what}: not within {secs} s");
-}
 
 /// Entries of `/api/live/rooms` for `room` (one per media server carrying it).
 async fn live_entries(srv: &TestServer, token: &str, room: &str) -> Vec<Value> {
@@ -81,33 +37,13 @@ async fn camera_status(srv: &TestServer, token: &str, room: i64, id: i64) -> Val
 async fn camera_on_a_separate_node_is_pulled_recorded_and_grabbed_there() {
     let objects = tempfile::tempdir().unwrap();
     let cam = TestCamera::start(0, "admin", "Cam-Passw0rd-7");
-    let root = objects.path().to_path_buf();
-    let srv = TestServer::start_with(|s| {
-        s.secret_key = Some(Secret(KEY.into()));
-        s.storage.root = Some(root);
-        s.media_node.heartbeat_secs = 2;
-        s.face.enabled = false;
-    })
-    .await;
-    let node = start_node(&srv.base, objects.path()).await;
+    let srv = api_sharing_store(objects.path()).await;
+    let node = Node::start(NODE, &srv.base, objects.path(), |s| s.recording.segment_secs = 2).await;
     let admin = srv.admin_token().await;
-    wait_for("node registered", 20, async || {
-        let nodes: Value = get(&srv, &admin, "/api/media-nodes").await.json().await.unwrap();
-        nodes.as_array().unwrap().iter().any(|n| n["id"] == NODE && n["fresh"] == true).then_some(())
-    })
-    .await;
+    wait_registered(&srv, &admin, NODE).await;
 
     let staff = srv.user_with_role(&admin, "kw.node", "staff").await;
-    let plan = open_plan(&srv, &staff, "NODE-01", "warn").await;
-    session_with_room(&srv, &staff, plan, 10).await;
-    let sites: Value = get(&srv, &staff, "/api/sites").await.json().await.unwrap();
-    let room = sites[0]["rooms"][0]["id"].as_i64().unwrap();
-    let r = post(&srv, &staff, &format!("/api/rooms/{room}/cameras"), json!({
-        "label": "前门摄像头", "url": cam.url, "username": "admin", "password": "Cam-Passw0rd-7"
-    }))
-    .await;
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
-    let created: Value = r.json().await.unwrap();
+    let (room, created) = camera_in_a_new_room(&srv, &staff, "NODE-01", "前门摄像头", &cam.url, "Cam-Passw0rd-7").await;
     let id = created["id"].as_i64().unwrap();
     let live_room = created["live_room"].as_str().unwrap().to_owned();
     let participant = format!("camera:{id}");

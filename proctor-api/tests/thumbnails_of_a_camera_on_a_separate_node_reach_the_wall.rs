@@ -6,80 +6,27 @@
 
 mod camera_support;
 mod common;
+mod node_support;
 mod registration_support;
 
-use std::path::Path;
-use std::time::Duration;
-
 use camera_support::TestCamera;
-use common::TestServer;
-use proctor_api::settings::{Secret, Settings};
+use node_support::{Node, api_sharing_store, camera_in_a_new_room, wait_for, wait_registered};
 use registration_support::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-const KEY: &str = "an-installation-secret-of-32-chars-or-more";
 const NODE: &str = "media-thumbs";
-
-async fn wait_for<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..secs * 5 {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{what}: not within {secs} s");
-}
-
-fn node_settings(api: &str, objects: &Path, dir: &Path, public_url: &str) -> Settings {
-    let mut s = Settings { data_dir: dir.to_path_buf(), secret_key: Some(Secret(KEY.into())), ..Settings::default() };
-    s.media.udp_bind = "127.0.0.1:0".parse().unwrap();
-    s.media_node.id = Some(NODE.into());
-    s.media_node.api_url = Some(api.into());
-    s.media_node.public_url = Some(public_url.into());
-    s.media_node.heartbeat_secs = 2;
-    s.storage.root = Some(objects.to_path_buf());
-    s.recording.thumbnail_secs = 1;
-    s
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thumbnails_of_a_camera_on_a_separate_node_reach_the_wall() {
     let objects = tempfile::tempdir().unwrap();
     let cam = TestCamera::start(0, "admin", "Cam-Passw0rd-8");
-    let root = objects.path().to_path_buf();
-    let srv = TestServer::start_with(|s| {
-        s.secret_key = Some(Secret(KEY.into()));
-        s.storage.root = Some(root);
-        s.media_node.heartbeat_secs = 2;
-        s.face.enabled = false;
-    })
-    .await;
-    let node_dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let public_url = format!("http://{}/media", listener.local_addr().unwrap());
-    let settings = node_settings(&srv.base, objects.path(), node_dir.path(), &public_url);
-    let (stop_node, stopped) = tokio::sync::oneshot::channel::<()>();
-    let node = tokio::spawn(proctor_api::media_node::node::run(settings, listener, async move {
-        let _ = stopped.await;
-    }));
+    let srv = api_sharing_store(objects.path()).await;
+    let node = Node::start(NODE, &srv.base, objects.path(), |s| s.recording.thumbnail_secs = 1).await;
     let admin = srv.admin_token().await;
-    wait_for("node registered", 20, async || {
-        let nodes: Value = get(&srv, &admin, "/api/media-nodes").await.json().await.unwrap();
-        nodes.as_array().unwrap().iter().any(|n| n["id"] == NODE && n["fresh"] == true).then_some(())
-    })
-    .await;
+    wait_registered(&srv, &admin, NODE).await;
 
     let staff = srv.user_with_role(&admin, "kw.thumbnode", "staff").await;
-    let plan = open_plan(&srv, &staff, "THUMB-NODE-01", "warn").await;
-    session_with_room(&srv, &staff, plan, 10).await;
-    let sites: Value = get(&srv, &staff, "/api/sites").await.json().await.unwrap();
-    let room = sites[0]["rooms"][0]["id"].as_i64().unwrap();
-    let r = post(&srv, &staff, &format!("/api/rooms/{room}/cameras"), json!({
-        "label": "后门摄像头", "url": cam.url, "username": "admin", "password": "Cam-Passw0rd-8"
-    }))
-    .await;
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
-    let created: Value = r.json().await.unwrap();
+    let (_, created) = camera_in_a_new_room(&srv, &staff, "THUMB-NODE-01", "后门摄像头", &cam.url, "Cam-Passw0rd-8").await;
     let live_room = created["live_room"].as_str().unwrap().to_owned();
     let participant = format!("camera:{}", created["id"]);
 
@@ -105,7 +52,6 @@ async fn thumbnails_of_a_camera_on_a_separate_node_reach_the_wall() {
     let first = picture.get_pixel(0, 0).0;
     assert!(picture.pixels().any(|p| p.0.iter().zip(first).any(|(a, b)| a.abs_diff(b) > 40)), "a picture, not a flat frame");
 
-    let _ = stop_node.send(());
-    node.await.unwrap().unwrap();
+    node.stop().await;
     srv.stop().await;
 }
