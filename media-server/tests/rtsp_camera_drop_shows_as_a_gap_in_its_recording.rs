@@ -1,4 +1,5 @@
-//! An exam-room camera is recorded as it comes (H.264 into fragmented MP4, no transcode).
+//! An exam-room camera is recorded as it comes (H.264 into fragmented MP4, no transcode),
+//! one frame per picture even when the camera codes keyframes in several slices.
 //! When the camera loses power and comes back, the pull reconnects by itself and the
 //! recording resumes; its index shows the outage as a `publisher_reconnect` gap between a
 //! segment before and a segment after, and every listed segment is in the store and plays
@@ -46,6 +47,18 @@ async fn rtsp_camera_drop_shows_as_a_gap_in_its_recording() {
         }
         _ => None,
     };
+    // One frame per picture: a keyframe coded in several slices arrives whole, so no two
+    // frames share a media time (the test camera's encoder slices its pictures).
+    let mut tap = media.tap(media_server::TapFilter::all());
+    let mut times = Vec::new();
+    while times.len() < 40 {
+        let f = tap.recv().await.expect("camera frames");
+        if f.participant == cam {
+            times.push(f.rtp_time);
+        }
+    }
+    drop(tap);
+    assert!(times.windows(2).all(|w| w[1] > w[0]), "one frame per picture: {times:?}");
     let (codec, before_end) = wait_event(&mut events, 30, "a stored segment of the camera", is_cam_segment).await;
     assert_eq!(codec, Codec::H264, "recorded as it comes, no transcode");
 

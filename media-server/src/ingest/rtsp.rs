@@ -159,6 +159,36 @@ struct Sample {
     keyframe: bool,
 }
 
+/// How long a camera keyframe waits for the rest of its picture. Some cameras code a
+/// keyframe in several slices and repeat the parameter sets in front of each, so the parser
+/// hands the later slices out as further "frames" right behind the first (same time, or
+/// none). Joined, every consumer — viewers, the recorder, thumbnails, frame grabs — gets the
+/// whole picture; the wait costs a few milliseconds once per keyframe.
+const KEYFRAME_HOLD: Duration = Duration::from_millis(5);
+
+/// A keyframe waiting for a continuation of its picture.
+struct Held {
+    codec: Codec,
+    data: Vec<u8>,
+    pts_ns: Option<u64>,
+    arrival: Instant,
+    until: Instant,
+}
+
+impl Held {
+    fn into_sample(self) -> Sample {
+        Sample { codec: self.codec, data: Arc::from(self.data), pts_ns: self.pts_ns, keyframe: true }
+    }
+}
+
+/// The published track of one pull attempt and its media clock.
+#[derive(Default)]
+struct Feed {
+    track: Option<InjectedTrack>,
+    base_pts: Option<u64>,
+    last_pts: Option<u64>,
+}
+
 impl Camera {
     fn set(&self, state: IngestState, reason: Option<String>) {
         let changed = self.status.borrow().0 != state;
@@ -194,6 +224,32 @@ impl Camera {
         self.set(IngestState::Offline, Some("stopped".into()));
     }
 
+    /// Publishes one whole picture: the track appears at the first keyframe (viewers and
+    /// recorders start at one anyway); an error is why the attempt fails.
+    async fn feed(&self, feed: &mut Feed, s: Sample, arrival: Instant) -> std::result::Result<(), String> {
+        if feed.track.is_none() {
+            if !s.keyframe {
+                return Ok(());
+            }
+            let t = self
+                .server
+                .inject(self.room.clone(), self.participant.clone(), self.name.clone(), TrackKind::Video, s.codec)
+                .await
+                .map_err(|e| format!("cannot publish the track: {e}"))?;
+            feed.track = Some(t);
+            self.set(IngestState::Online, None);
+        }
+        // A picture without a time continues from the last one rather than jumping to zero.
+        let pts = s.pts_ns.or(feed.last_pts).unwrap_or(0);
+        feed.last_pts = Some(pts);
+        let base = *feed.base_pts.get_or_insert(pts);
+        let rtp_time = (u128::from(pts.saturating_sub(base)) * 90_000 / 1_000_000_000) as u64;
+        if let Some(t) = &feed.track {
+            let _ = t.push(InjectedFrame { data: s.data, rtp_time, keyframe: s.keyframe, arrival });
+        }
+        Ok(())
+    }
+
     async fn attempt(&self, stop: &mut watch::Receiver<bool>) -> Outcome {
         let failed = |reason: String| Outcome::Failed { state: IngestState::Offline, reason, was_online: false };
         let (tx, mut frames) = mpsc::channel::<Sample>(32);
@@ -211,22 +267,23 @@ impl Camera {
             return failed(format!("cannot start: {e}"));
         }
         let started = Instant::now();
-        let mut track: Option<InjectedTrack> = None;
+        let mut feed = Feed::default();
         let mut last_frame = started;
-        let mut base_pts: Option<u64> = None;
-        let mut last_pts: Option<u64> = None;
         let mut units = super::access_unit::AccessUnits::default();
+        // A keyframe waits this long for the rest of its picture (see `Held`).
+        let mut held: Option<Held> = None;
         let outcome = loop {
-            let deadline = match track {
+            let deadline = match feed.track {
                 None => started + self.options.connect_timeout,
                 Some(_) => last_frame + self.options.stall_timeout,
             };
+            let release = held.as_ref().map_or(deadline, |h| h.until);
             tokio::select! {
                 _ = stop.changed() => break Outcome::Stopped,
                 m = messages.next() => match m {
                     Some(msg) => {
                         if let Some((state, reason)) = classify(&msg) {
-                            break Outcome::Failed { state, reason, was_online: track.is_some() };
+                            break Outcome::Failed { state, reason, was_online: feed.track.is_some() };
                         }
                     }
                     None => break failed("pipeline bus closed".into()),
@@ -239,38 +296,44 @@ impl Camera {
                     let Some((data, pts_ns, keyframe)) = units.push(s.codec, &s.data, s.pts_ns, s.keyframe) else {
                         continue;
                     };
-                    let s = Sample { codec: s.codec, data: Arc::from(data), pts_ns, keyframe };
-                    if track.is_none() {
-                        if !s.keyframe {
-                            // Viewers and recorders start at a keyframe anyway.
+                    if let Some(h) = held.as_mut() {
+                        if keyframe && (pts_ns.is_none() || pts_ns == h.pts_ns) {
+                            h.data.extend_from_slice(&super::access_unit::slices_only(s.codec, &data));
                             continue;
                         }
-                        match self.server.inject(self.room.clone(), self.participant.clone(), self.name.clone(), TrackKind::Video, s.codec).await {
-                            Ok(t) => track = Some(t),
-                            Err(e) => break failed(format!("cannot publish the track: {e}")),
+                        let h = held.take().expect("held");
+                        let arrival = h.arrival;
+                        if let Err(reason) = self.feed(&mut feed, h.into_sample(), arrival).await {
+                            break failed(reason);
                         }
-                        self.set(IngestState::Online, None);
                     }
-                    // A picture without a time continues from the last one rather than jumping to zero.
-                    let pts = s.pts_ns.or(last_pts).unwrap_or(0);
-                    last_pts = Some(pts);
-                    let base = *base_pts.get_or_insert(pts);
-                    let rtp_time = (u128::from(pts.saturating_sub(base)) * 90_000 / 1_000_000_000) as u64;
-                    if let Some(t) = &track {
-                        let _ = t.push(InjectedFrame { data: s.data, rtp_time, keyframe: s.keyframe, arrival: last_frame });
+                    if keyframe && matches!(s.codec, Codec::H264 | Codec::H265) {
+                        held = Some(Held { codec: s.codec, data, pts_ns, arrival: last_frame, until: last_frame + KEYFRAME_HOLD });
+                        continue;
+                    }
+                    let sample = Sample { codec: s.codec, data: Arc::from(data), pts_ns, keyframe };
+                    if let Err(reason) = self.feed(&mut feed, sample, last_frame).await {
+                        break failed(reason);
                     }
                 }
-                _ = tokio::time::sleep_until(deadline.into()) => {
-                    let reason = match (&track, note.lock().ok().and_then(|n| n.clone())) {
+                _ = tokio::time::sleep_until(release.into()), if held.is_some() => {
+                    let h = held.take().expect("held");
+                    let arrival = h.arrival;
+                    if let Err(reason) = self.feed(&mut feed, h.into_sample(), arrival).await {
+                        break failed(reason);
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline.into()), if held.is_none() => {
+                    let reason = match (&feed.track, note.lock().ok().and_then(|n| n.clone())) {
                         (None, Some(n)) => n,
                         (None, None) => format!("no video within {} s", self.options.connect_timeout.as_secs()),
                         (Some(_), _) => format!("no video for {} s", self.options.stall_timeout.as_secs()),
                     };
-                    break Outcome::Failed { state: IngestState::Offline, reason, was_online: track.is_some() };
+                    break Outcome::Failed { state: IngestState::Offline, reason, was_online: feed.track.is_some() };
                 }
             }
         };
-        drop(track);
+        drop(feed);
         drop(frames);
         teardown(pipeline).await;
         outcome
