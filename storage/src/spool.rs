@@ -304,6 +304,22 @@ impl Spool {
         self.inner.last_error.lock().unwrap().clone()
     }
 
+    /// The newest spooled copy of `key` not yet uploaded, read from local disk; `None` when
+    /// nothing for it is pending (or it was uploaded and removed meanwhile: read the remote
+    /// store then). Lets readers use objects during an outage of the remote store.
+    pub async fn read_pending(&self, key: &str) -> Result<Option<Bytes>> {
+        let id = {
+            let idx = self.inner.index.lock().unwrap();
+            idx.iter().rev().find(|(_, s)| s.key == key).map(|(id, _)| id.clone())
+        };
+        let Some(id) = id else { return Ok(None) };
+        match tokio::fs::read(self.inner.dir.join("entries").join(&id).join("data")).await {
+            Ok(data) => Ok(Some(Bytes::from(data))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Pending entries, oldest first.
     pub fn pending(&self) -> Vec<PendingUpload> {
         let idx = self.inner.index.lock().unwrap();

@@ -382,7 +382,7 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
             .enumerate()
         {
             let path = dir.join(format!("{kind}-{i}"));
-            let bytes = state.files.store.get_bytes(&s.object_key, None).await?;
+            let bytes = segment_bytes(state, &s.object_key).await?;
             tokio::fs::write(&path, &bytes).await?;
             let seg = SegmentFile {
                 path,
@@ -432,7 +432,7 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
     let opts = storage::PutOptions::new()
         .content_type(report.mime.clone())
         .class(storage::RetentionClass::Temp);
-    state.files.store.put_file(&key, &out, opts).await?;
+    store_result(state, &key, &out, opts).await?;
     q::finish(
         &state.db,
         id,
@@ -449,4 +449,35 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
     )
     .await?;
     Ok(())
+}
+
+/// A segment's bytes: the spool's local copy while it waits for upload (so an export works
+/// during an object-store outage), else the store.
+async fn segment_bytes(state: &AppState, key: &str) -> anyhow::Result<bytes::Bytes> {
+    if let Some(spool) = &state.files.spool {
+        if let Some(b) = spool.read_pending(key).await? {
+            return Ok(b);
+        }
+    }
+    Ok(state.files.store.get_bytes(key, None).await?)
+}
+
+/// Uploads the finished file, retrying a store that is briefly unreachable (the job stays
+/// `running` meanwhile) before giving up.
+async fn store_result(state: &AppState, key: &str, path: &std::path::Path, opts: storage::PutOptions) -> anyhow::Result<()> {
+    const ATTEMPTS: u32 = 6;
+    let mut wait = std::time::Duration::from_secs(2);
+    let mut attempt = 1;
+    loop {
+        match state.files.store.put_file(key, path, opts.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < ATTEMPTS && e.is_transient() => {
+                tracing::warn!(key, attempt, error = %e, "export result upload failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
