@@ -8,17 +8,12 @@ mod common;
 mod registration_support;
 
 use common::TestServer;
-use registration_support::{approved_candidate, get, open_plan, post, session_with_room};
+use registration_support::{SeatedSession, get, post, seated_session_with_invigilator};
 use serde_json::{Value, json};
 
 async fn watch(srv: &TestServer, token: &str, room: String) -> u16 {
     let body = json!({"room": room, "kind": "wall"});
     post(srv, token, "/api/live/watch-token", body).await.status().as_u16()
-}
-
-async fn account_id(srv: &TestServer, token: &str) -> i64 {
-    let me: Value = get(srv, token, "/api/auth/me").await.json().await.unwrap();
-    me["id"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -30,19 +25,7 @@ async fn live_watch_follows_invigilator_duty() {
     let idle = srv.user_with_role(&admin, "jk.idle", "invigilator").await;
     let sup = srv.user_with_role(&admin, "xk.watch", "supervisor").await;
 
-    let plan = open_plan(&srv, &staff, "WATCH-01", "warn").await;
-    let session = session_with_room(&srv, &staff, plan, 1).await;
-    let seated = approved_candidate(&srv, &staff, plan, 0).await;
-    let r = post(&srv, &staff, &format!("/api/plans/{plan}/seating"), json!({})).await;
-    assert_eq!(r.status(), 200, "{:?}", r.text().await);
-    let unseated = approved_candidate(&srv, &staff, plan, 1).await;
-    let (seated, unseated) = (account_id(&srv, &seated).await, account_id(&srv, &unseated).await);
-    let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
-        "account_id": account_id(&srv, &inv).await, "duty": "invigilator",
-        "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
-    }))
-    .await;
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let SeatedSession { seated, unseated, .. } = seated_session_with_invigilator(&srv, &staff, "WATCH-01", &inv).await;
     let sessions: Value = get(&srv, &inv, "/api/sessions").await.json().await.unwrap();
     let exam_room = sessions[0]["room_id"].as_i64().unwrap();
 

@@ -11,7 +11,7 @@ mod registration_support;
 use common::TestServer;
 use media_server::{Codec, MediaEvent, ParticipantId, RoomId, TrackKind};
 use proctor_api::db::Db;
-use registration_support::{approved_candidate, get, open_plan, post, session_with_room};
+use registration_support::{SeatedSession, get, post, seated_session_with_invigilator};
 use serde_json::{Value, json};
 
 fn segment(room: &str, who: &str, start_ms: i64) -> MediaEvent {
@@ -26,11 +26,6 @@ fn segment(room: &str, who: &str, start_ms: i64) -> MediaEvent {
         end_ms: start_ms as u64 + 60_000,
         bytes: 1000,
     }
-}
-
-async fn account_id(srv: &TestServer, token: &str) -> i64 {
-    let me: Value = get(srv, token, "/api/auth/me").await.json().await.unwrap();
-    me["id"].as_i64().unwrap()
 }
 
 fn rooms_listed(list: &Value) -> Vec<(String, i64)> {
@@ -53,20 +48,8 @@ async fn recordings_of_a_session_are_its_room_and_seated_candidates() {
     let staff = srv.user_with_role(&admin, "kw.recsess", "staff").await;
     let inv = srv.user_with_role(&admin, "jk.recsess", "invigilator").await;
 
-    let plan = open_plan(&srv, &staff, "REC-SESS-01", "warn").await;
-    // One seat: the first approved candidate takes it, the second stays unseated.
-    let session = session_with_room(&srv, &staff, plan, 1).await;
-    let seated = approved_candidate(&srv, &staff, plan, 0).await;
-    let r = post(&srv, &staff, &format!("/api/plans/{plan}/seating"), json!({})).await;
-    assert_eq!(r.status(), 200, "{:?}", r.text().await);
-    let unseated = approved_candidate(&srv, &staff, plan, 1).await;
-    let (seated, unseated) = (account_id(&srv, &seated).await, account_id(&srv, &unseated).await);
-    let r = post(&srv, &staff, &format!("/api/sessions/{session}/staff"), json!({
-        "account_id": account_id(&srv, &inv).await, "duty": "invigilator",
-        "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
-    }))
-    .await;
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let SeatedSession { session, seated, unseated, .. } =
+        seated_session_with_invigilator(&srv, &staff, "REC-SESS-01", &inv).await;
 
     // The invigilator picks from their own duties; another invigilator has none.
     let idle = srv.user_with_role(&admin, "jk.idle", "invigilator").await;

@@ -238,3 +238,33 @@ pub async fn approved_candidate(srv: &TestServer, staff: &str, plan: i64, n: usi
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     token
 }
+
+/// A session of one seat with the first of two approved candidates seated in it and the
+/// second left unseated, and `invigilator` on duty there.
+pub struct SeatedSession {
+    pub plan: i64,
+    pub session: i64,
+    /// Account ids.
+    pub seated: i64,
+    pub unseated: i64,
+}
+
+pub async fn seated_session_with_invigilator(srv: &TestServer, staff: &str, code: &str, invigilator: &str) -> SeatedSession {
+    let account = async |token: &str| -> i64 {
+        let me: Value = get(srv, token, "/api/auth/me").await.json().await.unwrap();
+        me["id"].as_i64().unwrap()
+    };
+    let plan = open_plan(srv, staff, code, "warn").await;
+    let session = session_with_room(srv, staff, plan, 1).await;
+    let seated = approved_candidate(srv, staff, plan, 0).await;
+    let r = post(srv, staff, &format!("/api/plans/{plan}/seating"), json!({})).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let unseated = approved_candidate(srv, staff, plan, 1).await;
+    let r = post(srv, staff, &format!("/api/sessions/{session}/staff"), json!({
+        "account_id": account(invigilator).await, "duty": "invigilator",
+        "work_unit": "贵州省职业技能鉴定中心", "qualification_no": ""
+    }))
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    SeatedSession { plan, session, seated: account(&seated).await, unseated: account(&unseated).await }
+}
