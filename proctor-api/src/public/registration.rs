@@ -264,11 +264,8 @@ async fn form_page(State(state): State<AppState>, Path(id): Path<i64>) -> ApiRes
     ))
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    mut mp: Multipart,
-) -> ApiResult<Response> {
+/// The fields and the non-empty uploads of a submitted plain-HTML registration form.
+pub(super) async fn read_submission(mp: &mut Multipart) -> ApiResult<(Entered, Vec<(Kind, Vec<u8>)>)> {
     let mut e = Entered::default();
     let mut uploads: Vec<(Kind, Vec<u8>)> = Vec::new();
     let read_err = |_| {
@@ -290,6 +287,15 @@ async fn submit(
             e.form.push((name, v));
         }
     }
+    Ok((e, uploads))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> ApiResult<Response> {
+    let (e, uploads) = read_submission(&mut mp).await?;
     let outcome = async {
         for (kind, bytes) in &uploads {
             files::inspect(*kind, bytes)

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::html::{escape, layout};
-use super::registration::{Entered, form_of, org_name, render_form};
+use super::registration::{Entered, form_of, org_name, read_submission, render_form};
 use crate::auth::{ClientIp, password, queries as auth_queries};
 use crate::error::{ApiError, ApiResult};
 use crate::plan;
@@ -218,27 +218,7 @@ async fn post(
     plan::queries::plan(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("plan"))?;
-    let mut e = Entered::default();
-    let mut uploads: Vec<(Kind, Vec<u8>)> = Vec::new();
-    let read_err = |_| {
-        ApiError::invalid(
-            "file",
-            "无法读取提交内容（文件过大？）",
-            "The submission could not be read (file too large?)",
-        )
-    };
-    while let Some(f) = mp.next_field().await.map_err(read_err)? {
-        let name = f.name().unwrap_or("").to_owned();
-        if let Some(kind) = Kind::parse(&name) {
-            let bytes = f.bytes().await.map_err(read_err)?;
-            if !bytes.is_empty() {
-                uploads.push((kind, bytes.to_vec()));
-            }
-        } else {
-            let v = f.text().await.map_err(read_err)?;
-            e.form.push((name, v));
-        }
-    }
+    let (e, uploads) = read_submission(&mut mp).await?;
     let now = chrono::Utc::now().timestamp();
     let g = e.get("grant").to_owned();
     if g.is_empty() {
