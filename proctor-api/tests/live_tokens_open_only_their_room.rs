@@ -92,3 +92,43 @@ async fn tokens_are_scoped_and_checked_by_the_media_node() {
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "room");
     srv.stop().await;
 }
+
+/// A candidate's screen share and side camera are separate identities in the same room, so
+/// they never replace the main camera; an unknown source is refused by field.
+#[tokio::test]
+async fn screen_and_side_camera_publish_under_their_own_identities() {
+    let srv = TestServer::start(None).await;
+    let admin = srv.admin_token().await;
+    let cand = srv.user_with_role(&admin, "cand.two", "candidate").await;
+    let me: Value = srv.client.get(srv.url("/api/auth/me")).bearer_auth(&cand).send().await.unwrap().json().await.unwrap();
+    let id = &me["id"];
+    let publish = |source: &'static str| {
+        srv.client.post(srv.url(&format!("/api/live/publish-token?source={source}"))).bearer_auth(&cand).send()
+    };
+    for (source, identity) in [
+        ("camera", format!("candidate:{id}")),
+        ("screen", format!("candidate:{id}:screen")),
+        ("side", format!("candidate:{id}:side")),
+    ] {
+        let r = publish(source).await.unwrap();
+        assert_eq!(r.status(), 200, "{source}");
+        let grant: Value = r.json().await.unwrap();
+        assert_eq!(grant["identity"], identity);
+        assert_eq!(grant["room"], format!("check-{id}"), "every source goes to the candidate's own room");
+    }
+    assert_eq!(proctor_api::live::candidate_of(&format!("candidate:{id}:screen")), id.as_i64());
+    assert_eq!(proctor_api::live::candidate_of("camera:3"), None);
+
+    let r = publish("desk").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "source");
+    assert!(body["message"]["zh"].as_str().unwrap().contains("来源"), "{body}");
+    assert!(body["message"]["en"].as_str().unwrap().contains("Source"), "{body}");
+
+    // Only candidates publish, whatever the source.
+    let sup = srv.user_with_role(&admin, "sup.two", "supervisor").await;
+    let r = srv.client.post(srv.url("/api/live/publish-token?source=screen")).bearer_auth(&sup).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    srv.stop().await;
+}

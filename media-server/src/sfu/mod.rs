@@ -2,6 +2,7 @@
 //! between them. Input: datagrams and time. Output: datagrams to send, events, next timeout.
 //! The tokio driver (`crate::driver`) owns the socket; tests drive this with virtual time.
 
+mod codec_choice;
 mod forwarding;
 mod injected;
 mod session;
@@ -311,12 +312,15 @@ impl Sfu {
 
     fn accept(&mut self, now: Instant, claims: &MediaClaims, offer: &str, kind: SessionKind) -> Result<(SessionId, String)> {
         let remote_ufrag = trickle::offer_ufrag(offer);
-        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
         // ICE-lite: the server only answers checks, so the path is the one the browser
         // chose towards our advertised address (which may be a NAT or relay in front).
-        let cfg = Rtc::builder()
+        let mut cfg = Rtc::builder()
             .set_ice_lite(true)
             .set_stats_interval(Some(Duration::from_secs(5)));
+        if matches!(kind, SessionKind::Publisher(_)) {
+            cfg = codec_choice::prefer_publishers_codec(cfg, offer);
+        }
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| Error::BadRequest(format!("offer: {e}")))?;
         // No send-side BWE towards viewers: its pacer held frames back whenever the estimate
         // sank below a keyframe burst (measured: 25-55 ms average, 200-300 ms p95 latency
         // at 50×2 versus 9 / 15 ms without), and nothing here uses the estimate. Forwarding

@@ -18,8 +18,13 @@ pub struct TestCamera {
 impl TestCamera {
     /// Start on `port` (0 = a free one) with these digest credentials.
     pub fn start(port: u16, user: &str, password: &str) -> TestCamera {
+        Self::start_coding(port, user, password, "h264")
+    }
+
+    /// Start a camera that codes `codec` (`h264` or `h265`).
+    pub fn start_coding(port: u16, user: &str, password: &str, codec: &str) -> TestCamera {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rtsp-camera"))
-            .args(["--port", &port.to_string(), "--user", user, "--password", password])
+            .args(["--port", &port.to_string(), "--user", user, "--password", password, "--codec", codec])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,13 +1,18 @@
 //! Live video (R5, R7): hands out short-lived media tokens for the in-process SFU
 //! (`media-server`, nested at `/media`) and lists who is live. A candidate may only publish
 //! as themself into their own camera-check room; proctors may watch any room.
+//!
+//! A candidate publishes up to three sources at once — the main camera, a screen share and a
+//! side camera (a phone set beside the desk, 双机位) — each under its own identity
+//! (`candidate:12`, `candidate:12:screen`, `candidate:12:side`), so that each is its own
+//! tile on the wall and its own recording, and one never replaces another.
 
 pub mod directory;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use media_server::{MediaClaims, MediaRole};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, Candidate, Proctor};
@@ -42,9 +47,58 @@ pub struct MediaGrant {
     pub signal_base: String,
 }
 
-async fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole) -> ApiResult<MediaGrant> {
+/// What a candidate's device sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaSource {
+    /// The main camera, the one face checks grab from.
+    Camera,
+    Screen,
+    /// A second camera beside the desk, usually a phone.
+    Side,
+}
+
+impl MediaSource {
+    fn parse(s: Option<&str>) -> ApiResult<Self> {
+        match s.map(str::trim) {
+            None | Some("") | Some("camera") => Ok(MediaSource::Camera),
+            Some("screen") => Ok(MediaSource::Screen),
+            Some("side") => Ok(MediaSource::Side),
+            Some(_) => Err(ApiError::invalid(
+                "source",
+                "来源只能是 camera、screen 或 side",
+                "Source must be camera, screen or side",
+            )),
+        }
+    }
+
+    fn suffix(self) -> Option<&'static str> {
+        match self {
+            MediaSource::Camera => None,
+            MediaSource::Screen => Some("screen"),
+            MediaSource::Side => Some("side"),
+        }
+    }
+}
+
+/// The candidate a media identity belongs to, whichever of their sources it is
+/// (`candidate:12`, `candidate:12:screen` → 12).
+pub fn candidate_of(identity: &str) -> Option<i64> {
+    let rest = identity.strip_prefix("candidate:")?;
+    rest.split(':').next()?.parse().ok()
+}
+
+async fn grant(
+    state: &AppState,
+    user: &AuthUser,
+    room: String,
+    role: MediaRole,
+    source: MediaSource,
+) -> ApiResult<MediaGrant> {
     let signal_base = crate::media_node::placement::signal_base(state, &room).await?;
-    let identity = format!("{}:{}", user.role.as_str(), user.account_id);
+    let mut identity = format!("{}:{}", user.role.as_str(), user.account_id);
+    if let Some(suffix) = source.suffix() {
+        identity = format!("{identity}:{suffix}");
+    }
     let exp = chrono::Utc::now().timestamp() + state.settings.media.token_ttl_secs as i64;
     let claims = MediaClaims {
         room: room.clone(),
@@ -57,12 +111,25 @@ async fn grant(state: &AppState, user: &AuthUser, room: String, role: MediaRole)
     Ok(MediaGrant { token, expires_at: exp, room, identity, signal_base })
 }
 
-/// A token to publish one's camera into one's own camera-check room.
-#[utoipa::path(post, path = "/api/live/publish-token", tag = "live",
-    responses((status = 200, body = MediaGrant)), security(("bearer" = [])))]
-async fn publish_token(Candidate(user): Candidate, State(state): State<AppState>) -> ApiResult<Json<MediaGrant>> {
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PublishQuery {
+    /// `camera` (the default), `screen` or `side`.
+    pub source: Option<String>,
+}
+
+/// A token to publish one's camera, screen or side camera into one's own camera-check room.
+#[utoipa::path(post, path = "/api/live/publish-token", tag = "live", params(PublishQuery),
+    responses((status = 200, body = MediaGrant), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+async fn publish_token(
+    Candidate(user): Candidate,
+    State(state): State<AppState>,
+    Query(q): Query<PublishQuery>,
+) -> ApiResult<Json<MediaGrant>> {
+    let source = MediaSource::parse(q.source.as_deref())?;
     let room = check_room(user.account_id);
-    Ok(Json(grant(&state, &user, room, MediaRole::Publish).await?))
+    Ok(Json(grant(&state, &user, room, MediaRole::Publish, source).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,7 +165,7 @@ async fn watch_token(
         WatchKind::View => MediaRole::View,
         WatchKind::Wall => MediaRole::Wall,
     };
-    Ok(Json(grant(&state, &user, room.to_owned(), role).await?))
+    Ok(Json(grant(&state, &user, room.to_owned(), role, MediaSource::Camera).await?))
 }
 
 /// Rooms with someone live in them, and who (for an invigilator, the rooms they look after).

@@ -89,7 +89,7 @@ fn json_name<T: Serialize>(v: &T) -> String {
 pub async fn index_event(db: &Db, ev: &MediaEvent) -> sqlx::Result<()> {
     match ev {
         MediaEvent::RecordingSegment { room, participant, kind, index, key, codec, start_ms, end_ms, bytes } => {
-            let candidate_id = participant.0.strip_prefix("candidate:").and_then(|id| id.parse().ok());
+            let candidate_id = crate::live::candidate_of(&participant.0);
             queries::insert_segment(
                 db,
                 &queries::NewSegment {
@@ -123,7 +123,7 @@ pub async fn index_event(db: &Db, ev: &MediaEvent) -> sqlx::Result<()> {
             .await
         }
         MediaEvent::Thumbnail { room, participant, key, at_ms, width, height } => {
-            let candidate_id = participant.0.strip_prefix("candidate:").and_then(|id| id.parse().ok());
+            let candidate_id = crate::live::candidate_of(&participant.0);
             thumbnail_queries::insert_thumbnail(
                 db,
                 &thumbnail_queries::NewThumbnail {

@@ -107,7 +107,8 @@ impl Filter {
             if with_candidate {
                 add("candidate_id = ?".into(), Bind::Int(c));
             } else {
-                add("participant = ?".into(), Bind::Text(format!("candidate:{c}")));
+                // Every source of the candidate: `candidate:12`, `candidate:12:screen`, …
+                add("(participant = ? OR participant LIKE (? || ':%'))".into(), Bind::Text(format!("candidate:{c}")));
             }
         }
         if let Some(f) = self.from_ms {

@@ -10,9 +10,10 @@ export class WhipClient {
    * @param {boolean} [o.simulcast=true]
    * @param {(state: string) => void} [o.onState]
    * @param {RTCIceTransportPolicy} [o.iceTransportPolicy='all']  'relay' forces TURN
+   * @param {string} [o.codec]  video codec to offer first, e.g. `h264` (as iOS Safari does)
    */
-  constructor({ base, token, simulcast = true, onState, iceTransportPolicy = 'all' }) {
-    Object.assign(this, { base, token, simulcast, onState, iceTransportPolicy });
+  constructor({ base, token, simulcast = true, onState, iceTransportPolicy = 'all', codec }) {
+    Object.assign(this, { base, token, simulcast, onState, iceTransportPolicy, codec });
     this.pc = null;
     this.location = null;
     this.stopped = false;
@@ -34,7 +35,7 @@ export class WhipClient {
     const [video] = this.stream.getVideoTracks();
     const [audio] = this.stream.getAudioTracks();
     if (video) {
-      pc.addTransceiver(video, {
+      const tx = pc.addTransceiver(video, {
         direction: 'sendonly',
         streams: [this.stream],
         // Lowest first; the server ranks layers by the resolution it sees anyway.
@@ -43,6 +44,13 @@ export class WhipClient {
              { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 }]
           : undefined,
       });
+      if (this.codec) {
+        const want = `video/${this.codec}`.toLowerCase();
+        const codecs = RTCRtpSender.getCapabilities('video').codecs;
+        const first = codecs.filter((c) => c.mimeType.toLowerCase() === want);
+        if (first.length === 0) throw new Error(`this browser cannot send ${this.codec}`);
+        tx.setCodecPreferences([...first, ...codecs.filter((c) => c.mimeType.toLowerCase() !== want)]);
+      }
     }
     if (audio) pc.addTransceiver(audio, { direction: 'sendonly', streams: [this.stream] });
     this.unwatch = watchConnection(pc, (s) => this.onState?.(s), () => this.#reconnect());

@@ -1,6 +1,7 @@
 // Typed calls of the proctor API, one function per endpoint.
 import { ApiError, getToken, request } from './client'
 import type {
+  MediaSource,
   RecordingThumbnail,
   ThumbnailQuery,
   SeatingOrder,
@@ -166,8 +167,9 @@ export const registrationApi = {
 }
 
 export const liveApi = {
-  /** Candidates: publish one's camera into one's own camera-check room. */
-  publishToken: () => request<MediaGrant>('POST', '/api/live/publish-token'),
+  /** Candidates: publish one's camera, screen or side camera into one's own camera-check room. */
+  publishToken: (source: MediaSource = 'camera') =>
+    request<MediaGrant>('POST', `/api/live/publish-token${query({ source: source === 'camera' ? undefined : source })}`),
   /** Proctors: watch a room (`wall` for the tile wall). */
   watchToken: (body: WatchRequest) => request<MediaGrant>('POST', '/api/live/watch-token', body),
   rooms: () => request<LiveRoom[]>('GET', '/api/live/rooms'),

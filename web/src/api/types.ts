@@ -201,6 +201,12 @@ export interface MediaGrant {
 
 export type WatchKind = 'view' | 'wall'
 
+/**
+ * What a candidate's device publishes; each source has its own identity
+ * (`candidate:12`, `candidate:12:screen`, `candidate:12:side`), wall tile and recording.
+ */
+export type MediaSource = 'camera' | 'screen' | 'side'
+
 export interface WatchRequest {
   room: string
   kind: WatchKind
@@ -897,6 +903,9 @@ export interface RecordingExport {
   created_at: string
   started_at?: string | null
   finished_at?: string | null
+  /** Runs that found the object store unreachable; with `retry_at` set the job waits for it. */
+  attempts: number
+  retry_at?: string | null
   url?: string | null
   link_ttl_secs?: number | null
 }

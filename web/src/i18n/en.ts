@@ -228,6 +228,11 @@ const en: MessageSchema = {
       stopped: 'Not connected',
     },
     retry: 'Retry',
+    source: {
+      camera: 'Main camera',
+      screen: 'Screen share',
+      side: 'Side camera',
+    },
   },
   cameraCheck: {
     title: 'Camera check',
@@ -241,6 +246,14 @@ const en: MessageSchema = {
     starting: 'Opening the camera…',
     room: 'Check room',
     tips: 'Keep your face clearly visible and well lit, and do not cover the camera.',
+    deviceRole: 'This device is the',
+    sideHint: 'The side camera (usually a phone) stands behind and to one side, showing you, the desk and the screen. Face check-in uses the main camera only.',
+    screen: 'Screen share',
+    shareScreen: 'Share screen',
+    stopScreen: 'Stop sharing',
+    screenOff: 'Not shared',
+    screenHint: 'When the exam asks for your screen, choose "Entire screen".',
+    screenUnsupported: 'This device cannot share its screen',
     errors: {
       insecure: 'This page was not opened over HTTPS, so the browser does not allow the camera. Open the platform at its https:// address.',
       unsupported: 'This browser cannot use a camera. Use a recent Chrome, Edge, Firefox or Safari.',
@@ -723,6 +736,7 @@ const en: MessageSchema = {
     download: 'Download',
     linkTtl: 'Link valid for {s} s',
     failed: 'Export failed: {error}',
+    waiting: 'Object storage cannot be reached; the export will try again at {time} ({n} tries so far)',
     startsAt: 'The file starts at the keyframe at {time}',
   },
   thumbnails: {

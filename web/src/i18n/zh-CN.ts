@@ -226,6 +226,11 @@ const zhCN = {
       stopped: '未连接',
     },
     retry: '重试',
+    source: {
+      camera: '主机位',
+      screen: '屏幕共享',
+      side: '侧位机位',
+    },
   },
   cameraCheck: {
     title: '摄像头检测',
@@ -239,6 +244,14 @@ const zhCN = {
     starting: '正在打开摄像头…',
     room: '检测房间',
     tips: '请保持面部清晰、光线充足，不要遮挡摄像头。',
+    deviceRole: '本设备用作',
+    sideHint: '侧位机位（通常是一部手机）放在侧后方，拍到考生、桌面和屏幕。人脸签到只用主机位。',
+    screen: '屏幕共享',
+    shareScreen: '共享屏幕',
+    stopScreen: '停止共享',
+    screenOff: '未共享',
+    screenHint: '考试要求共享屏幕时，请选择“整个屏幕”。',
+    screenUnsupported: '此设备不支持屏幕共享',
     errors: {
       insecure: '当前页面不是通过 HTTPS 打开的，浏览器不允许使用摄像头。请使用 https:// 地址访问本平台。',
       unsupported: '当前浏览器不支持摄像头。请使用新版 Chrome、Edge、Firefox 或 Safari。',
@@ -721,6 +734,7 @@ const zhCN = {
     download: '下载',
     linkTtl: '链接 {s} 秒内有效',
     failed: '导出失败：{error}',
+    waiting: '对象存储暂时无法访问，将于 {time} 自动重试（已尝试 {n} 次）',
     startsAt: '文件从 {time} 的关键帧开始',
   },
   thumbnails: {

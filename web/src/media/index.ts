@@ -16,3 +16,4 @@ export function fromGrant(grant: () => Promise<MediaGrant>): CredentialSource {
   }
 }
 export { vStream } from './videoStream'
+export { extraSourceOf, sourceOf } from './source'
