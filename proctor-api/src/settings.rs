@@ -102,6 +102,14 @@ pub struct RecordingConfig {
     /// Thumbnail width in pixels (the height keeps the aspect ratio).
     #[serde(default = "default_thumbnail_width")]
     pub thumbnail_width: u32,
+    /// First wait of an export that found the object store unreachable before it runs again
+    /// (doubling each time, up to 10 minutes, 8 runs in all).
+    #[serde(default = "default_export_retry_secs")]
+    pub export_retry_secs: u64,
+}
+
+fn default_export_retry_secs() -> u64 {
+    30
 }
 
 fn default_thumbnail_secs() -> u64 {
@@ -119,6 +127,7 @@ impl Default for RecordingConfig {
             segment_secs: 60,
             thumbnail_secs: default_thumbnail_secs(),
             thumbnail_width: default_thumbnail_width(),
+            export_retry_secs: default_export_retry_secs(),
         }
     }
 }
@@ -385,6 +394,9 @@ impl Settings {
         }
         if !(16..=1920).contains(&self.recording.thumbnail_width) {
             return Err("recording.thumbnail_width must be between 16 and 1920".into());
+        }
+        if !(1..=3600).contains(&self.recording.export_retry_secs) {
+            return Err("recording.export_retry_secs must be between 1 and 3600".into());
         }
         if self.media.token_ttl_secs == 0 || self.media.token_ttl_secs > 86_400 {
             return Err("media.token_ttl_secs must be between 1 and 86400".into());

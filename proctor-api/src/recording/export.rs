@@ -5,7 +5,10 @@
 //! work directory, [`media_server::export::export`] at the lowest CPU priority, the result to
 //! `exports/<job>/<file>` (class `Temp`, removed after [`RESULT_RETENTION_DAYS`]), progress
 //! into the table at most twice a second. Jobs left `running` by a stopped server are queued
-//! again at start. The file is fetched through a short-lived signed link (audited).
+//! again at start. A job that finds the object store unreachable goes back to the queue and
+//! waits (`recording.export_retry_secs`, doubling up to [`MAX_RETRY_WAIT`], at most
+//! [`MAX_ATTEMPTS`] runs) instead of failing; any other fault fails it at once with its
+//! reason. The file is fetched through a short-lived signed link (audited).
 
 use std::sync::Arc;
 use std::sync::LazyLock;
@@ -33,6 +36,12 @@ pub const RESULT_RETENTION_DAYS: i64 = 7;
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The worker looks for queued jobs at least this often (and at once when one is queued here).
 const IDLE_POLL: Duration = Duration::from_secs(2);
+
+/// Runs of one job that may meet an unreachable store before it fails (about 45 minutes of
+/// waiting with the default first wait of 30 s).
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest wait between two runs of a job that met an outage.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(600);
 
 static WAKE: LazyLock<tokio::sync::Notify> = LazyLock::new(tokio::sync::Notify::new);
 
@@ -84,6 +93,11 @@ pub struct RecordingExport {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Runs that found the object store unreachable; while `queued` with `retry_at` set, the
+    /// job waits for the store and `error` says what the last run met.
+    pub attempts: i64,
+    /// When a job waiting out a storage outage runs again (RFC 3339).
+    pub retry_at: Option<String>,
     /// Short-lived signed download link (only from `GET /api/recordings/exports/{id}` when done).
     pub url: Option<String>,
     pub link_ttl_secs: Option<u64>,
@@ -112,6 +126,8 @@ fn view(r: ExportRow) -> RecordingExport {
         created_at: r.created_at,
         started_at: r.started_at,
         finished_at: r.finished_at,
+        attempts: r.attempts,
+        retry_at: r.retry_at,
         url: None,
         link_ttl_secs: None,
     }
@@ -298,10 +314,7 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
                     let outcome = run_job(&state, &job, &dir).await;
                     let _ = tokio::fs::remove_dir_all(&dir).await;
                     if let Err(e) = outcome {
-                        tracing::warn!(export = id, error = %e, "export failed");
-                        if let Err(e) = q::fail(&state.db, id, &e.to_string()).await {
-                            tracing::error!(export = id, error = %e, "export failure not recorded");
-                        }
+                        settle_failure(&state, &job, &e).await;
                     }
                 }
                 Ok(None) => {
@@ -314,6 +327,36 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Whether `e` is the object store being unreachable (worth waiting for), not a fault of the
+/// job itself.
+fn is_outage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<storage::Error>().is_some_and(storage::Error::is_transient))
+}
+
+/// How long a job waits after its `attempts`-th run met an outage.
+fn retry_wait(first: Duration, attempts: i64) -> Duration {
+    let doublings = attempts.clamp(1, 16) as u32 - 1;
+    first.saturating_mul(1 << doublings).min(MAX_RETRY_WAIT.max(first))
+}
+
+/// A failed run: back to the queue to wait out a storage outage, or failed for good.
+async fn settle_failure(state: &AppState, job: &ExportRow, e: &anyhow::Error) {
+    let id = job.recording_export_id;
+    let attempts = job.attempts + 1;
+    let recorded = if is_outage(e) && attempts < MAX_ATTEMPTS {
+        let wait = retry_wait(Duration::from_secs(state.settings.recording.export_retry_secs), attempts);
+        tracing::warn!(export = id, attempts, wait_secs = wait.as_secs(), error = %e, "object store unreachable; export waits");
+        let at = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(10));
+        q::retry_later(&state.db, id, &format!("{e:#}"), &crate::db::to_text(at)).await
+    } else {
+        tracing::warn!(export = id, attempts, error = %e, "export failed");
+        q::fail(&state.db, id, &format!("{e:#}")).await
+    };
+    if let Err(e) = recorded {
+        tracing::error!(export = id, error = %e, "export outcome not recorded");
+    }
 }
 
 /// Removes export files older than the retention and marks their jobs expired.
@@ -479,5 +522,19 @@ async fn store_result(state: &AppState, key: &str, path: &std::path::Path, opts:
             }
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_up_to_ten_minutes() {
+        let s = Duration::from_secs;
+        let waits: Vec<u64> = (1..=MAX_ATTEMPTS).map(|n| retry_wait(s(30), n).as_secs()).collect();
+        assert_eq!(waits, vec![30, 60, 120, 240, 480, 600, 600, 600]);
+        assert_eq!(retry_wait(s(1), 1), s(1));
+        assert_eq!(retry_wait(s(3600), 3), s(3600), "a first wait above the cap is kept");
     }
 }

@@ -1,4 +1,4 @@
-//! SQL for `recording_export` (migration 0011).
+//! SQL for `recording_export` (migrations 0011 and 0013).
 
 use sqlx::FromRow;
 
@@ -6,7 +6,7 @@ use crate::db::{self, Db};
 
 const COLUMNS: &str = "recording_export_id, account_id, room, participant, session_id, from_ms, to_ms, format, \
      status, progress_permille, result_key, file_name, mime, size_bytes, start_ms, duration_ms, video_codec, \
-     audio_codec, error, created_at, started_at, finished_at";
+     audio_codec, error, created_at, started_at, finished_at, attempts, retry_at";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ExportRow {
@@ -32,6 +32,8 @@ pub struct ExportRow {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    pub attempts: i64,
+    pub retry_at: Option<String>,
 }
 
 pub struct NewExport<'a> {
@@ -99,14 +101,15 @@ pub async fn requeue_running(db: &Db) -> sqlx::Result<u64> {
     Ok(r.rows_affected())
 }
 
-/// The oldest queued job, claimed for this worker (another instance may race for it: only
-/// the one whose update changes the row runs it).
+/// The oldest queued job that is not waiting out an outage, claimed for this worker (another
+/// instance may race for it: only the one whose update changes the row runs it).
 pub async fn claim_next(db: &Db) -> sqlx::Result<Option<ExportRow>> {
     loop {
         let id: Option<i64> = sqlx::query_scalar(
             "SELECT recording_export_id FROM recording_export WHERE status = 'queued' \
-             ORDER BY recording_export_id LIMIT 1",
+             AND (retry_at IS NULL OR retry_at <= $1) ORDER BY recording_export_id LIMIT 1",
         )
+        .bind(db::now())
         .fetch_optional(&db.pool)
         .await?;
         let Some(id) = id else { return Ok(None) };
@@ -149,7 +152,7 @@ pub async fn finish(db: &Db, id: i64, d: &Done<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE recording_export SET status = 'done', progress_permille = 1000, result_key = $2, file_name = $3, \
          mime = $4, size_bytes = $5, start_ms = $6, duration_ms = $7, video_codec = $8, audio_codec = $9, \
-         finished_at = $10 WHERE recording_export_id = $1",
+         finished_at = $10, error = NULL, retry_at = NULL WHERE recording_export_id = $1",
     )
     .bind(id)
     .bind(d.result_key)
@@ -161,6 +164,20 @@ pub async fn finish(db: &Db, id: i64, d: &Done<'_>) -> sqlx::Result<()> {
     .bind(d.video_codec)
     .bind(d.audio_codec)
     .bind(db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Puts a job that met an unreachable store back in the queue until `retry_at`.
+pub async fn retry_later(db: &Db, id: i64, error: &str, retry_at: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE recording_export SET status = 'queued', progress_permille = 0, attempts = attempts + 1, \
+         retry_at = $3, error = $2 WHERE recording_export_id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_at)
     .execute(&db.pool)
     .await?;
     Ok(())
