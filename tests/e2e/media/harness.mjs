@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -33,8 +33,9 @@ export function sfuDevBinary() {
  * Start sfu-dev on loopback. `publicAddr` makes it advertise that address (a relay).
  * @returns {Promise<{http: string, udp: string, udpLocal: string, events: object[], token: Function, stop: Function}>}
  */
-export async function startSfu({ publicAddr, turnUrl, turnSecret, http = '127.0.0.1:0', udp = '127.0.0.1:0' } = {}) {
+export async function startSfu({ publicAddr, turnUrl, turnSecret, http = '127.0.0.1:0', udp = '127.0.0.1:0', tcp } = {}) {
   const args = ['--http', http, '--udp', udp]
+  if (tcp) args.push('--tcp', tcp)
   if (publicAddr) args.push('--public', publicAddr)
   if (turnUrl) args.push('--turn-url', turnUrl, '--turn-secret', turnSecret)
   const child = spawn(sfuDevBinary(), args, { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -86,6 +87,43 @@ export function launchChromium(y4m) {
   ]
   if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`)
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args })
+}
+
+/**
+ * Chromium that may not send UDP (as behind a firewall that lets only TCP out): its profile
+ * sets WebRTC's IP handling policy to `disable_non_proxied_udp`. Returns a browser context
+ * (`newPage`, `close`), not a browser.
+ */
+export async function launchChromiumWithoutUdp(y4m) {
+  const profile = await mkdtemp(join(tmpdir(), 'media-e2e-tcp-'))
+  await mkdir(join(profile, 'Default'))
+  await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify({ webrtc: { ip_handling_policy: 'disable_non_proxied_udp' } }))
+  const args = [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+  ]
+  if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`)
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args })
+  const close = ctx.close.bind(ctx)
+  ctx.close = async () => { await close(); await rm(profile, { recursive: true, force: true }) }
+  return ctx
+}
+
+/** Transport protocol (`udp`/`tcp`) of the selected candidate pair of `window[client].pc`. */
+export async function selectedProtocol(page, client) {
+  return page.evaluate(async (name) => {
+    const stats = await window[name].pc.getStats()
+    let proto = null
+    stats.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) {
+        const pair = stats.get(s.selectedCandidatePairId)
+        proto = stats.get(pair?.localCandidateId)?.protocol ?? null
+      }
+    })
+    return proto
+  }, client)
 }
 
 /** Poll `fn` until it returns truthy; returns that value or throws after `ms`. */
