@@ -53,6 +53,16 @@ async fn seed(data: &Path, store: &dyn ObjectStore, room: &str, who: &str) {
     db.pool.close().await;
 }
 
+async fn ask_remux(srv: &TestServer, token: &str, room: &str, who: &str) -> reqwest::Response {
+    srv.client
+        .post(srv.url("/api/recordings/exports"))
+        .bearer_auth(token)
+        .json(&json!({"room": room, "participant": who, "format": "remux"}))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn job(srv: &TestServer, token: &str, id: i64) -> Value {
     let r = srv.client.get(srv.url(&format!("/api/recordings/exports/{id}"))).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -97,14 +107,7 @@ async fn recording_export_waits_out_a_storage_outage() {
 
     // The store goes down, then an export is asked for: it waits instead of failing.
     weed.stop().await.unwrap();
-    let r = srv
-        .client
-        .post(srv.url("/api/recordings/exports"))
-        .bearer_auth(&staff)
-        .json(&json!({"room": room, "participant": who, "format": "remux"}))
-        .send()
-        .await
-        .unwrap();
+    let r = ask_remux(&srv, &staff, room, who).await;
     assert_eq!(r.status(), 202);
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let waiting = wait_for(&srv, &staff, id, "a second wait", |j| j["attempts"].as_i64() >= Some(2)).await;
@@ -135,14 +138,7 @@ async fn recording_export_waits_out_a_storage_outage() {
 
     // A segment gone from the store is not an outage: the job fails at once, saying so.
     writer.delete(&format!("recordings/{room}/{who}/video/{}.webm", T0 + 6_000)).await.unwrap();
-    let r = srv
-        .client
-        .post(srv.url("/api/recordings/exports"))
-        .bearer_auth(&staff)
-        .json(&json!({"room": room, "participant": who, "format": "remux"}))
-        .send()
-        .await
-        .unwrap();
+    let r = ask_remux(&srv, &staff, room, who).await;
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let failed = wait_for(&srv, &staff, id, "the failure", |j| j["status"] == "failed").await;
     assert_eq!(failed["attempts"], 0, "no waiting for a missing object: {failed}");

@@ -78,6 +78,12 @@ export async function makeFaceY4m() {
 
 /** Headless Debian Chromium with the fake camera playing `y4m`. */
 export function launchChromium(y4m) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(y4m) })
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+function chromiumArgs(y4m) {
   const args = [
     '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run',
@@ -86,7 +92,7 @@ export function launchChromium(y4m) {
     '--disable-features=WebRtcHideLocalIpsWithMdns',
   ]
   if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`)
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args })
+  return args
 }
 
 /**
@@ -98,14 +104,7 @@ export async function launchChromiumWithoutUdp(y4m) {
   const profile = await mkdtemp(join(tmpdir(), 'media-e2e-tcp-'))
   await mkdir(join(profile, 'Default'))
   await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify({ webrtc: { ip_handling_policy: 'disable_non_proxied_udp' } }))
-  const args = [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-  ]
-  if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`)
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args })
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumArgs(y4m) })
   const close = ctx.close.bind(ctx)
   ctx.close = async () => { await close(); await rm(profile, { recursive: true, force: true }) }
   return ctx
