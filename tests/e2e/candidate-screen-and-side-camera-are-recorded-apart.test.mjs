@@ -5,6 +5,8 @@
 // three tiles, the screen and the side camera labelled. Stopping the screen share leaves the
 // camera untouched. Each source is its own recording of the candidate, with no reconnect gap
 // in the camera's, and the staff recordings page names the screen share and the side camera.
+// While the camera is still live, staff play its recording from the end of what is stored:
+// the player waits for the next segment and goes on into it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
@@ -84,6 +86,35 @@ test('screen share and side camera publish beside the camera and are recorded ap
     assert.equal(await label(camera).count(), 0, 'the main camera carries no label')
   })
 
+  // During the exam: staff play the camera's recording and jump to its end; the player waits
+  // for the next segment (3 s) and plays on into it.
+  const staff = await newPage({ viewport: { width: 1366, height: 900 } })
+  await withScreenshotOnFailure(staff.page, 'sources-follow-live', async () => {
+    await signIn(staff.page, server.url, 'kaowu07', 'Staff-Passw0rd-7')
+    await staff.page.waitForURL('**/app/staff')
+    await staff.page.goto(`${server.url}/app/staff/recordings`)
+    const rows = staff.page.locator('[data-testid=recordings-table] tr.el-table__row')
+    await rows.first().waitFor()
+    let row = null
+    for (let i = 0; i < (await rows.count()); i++) {
+      const cells = (await rows.nth(i).locator('td').allInnerTexts()).map((c) => c.trim())
+      if (cells[1] === camera && cells[2] === '视频') row = rows.nth(i)
+    }
+    assert.ok(row, 'the camera recording is listed while it goes on')
+    await row.getByTestId('play').click()
+    const hint = staff.page.getByTestId('segment-of')
+    await hint.waitFor()
+    const stored = Number(await hint.getAttribute('data-total'))
+    await staff.page.locator('.el-dialog .el-slider__button-wrapper').focus()
+    await staff.page.keyboard.press('End')
+    await waitFor(async () => Number(await hint.getAttribute('data-index')) > stored, 30_000, `a segment after the ${stored} stored when play began`)
+    await waitFor(() => staff.page.evaluate(() => {
+      const v = document.querySelector('[data-testid=recording-player]')
+      return v.currentTime > 0.5 && !v.paused
+    }), 10_000, 'the new segment plays')
+    await staff.page.keyboard.press('Escape')
+  })
+
   // Stopping the screen share ends its tile; the camera goes on.
   await new Promise((r) => setTimeout(r, 7_000))
   await pc.page.getByTestId('screen-stop').click()
@@ -109,10 +140,7 @@ test('screen share and side camera publish beside the camera and are recorded ap
   assert.ok(videoOf(list, screen).end_ms - videoOf(list, screen).start_ms >= 5_000, 'the screen was recorded while shared')
 
   // Staff see the sources named on the recordings page.
-  const staff = await newPage({ viewport: { width: 1366, height: 900 } })
   await withScreenshotOnFailure(staff.page, 'sources-recordings', async () => {
-    await signIn(staff.page, server.url, 'kaowu07', 'Staff-Passw0rd-7')
-    await staff.page.waitForURL('**/app/staff')
     await staff.page.goto(`${server.url}/app/staff/recordings`)
     const table = staff.page.getByTestId('recordings-table')
     await table.getByText(screen).first().waitFor()

@@ -704,6 +704,7 @@ const en: MessageSchema = {
     play: 'Play',
     download: 'Download segment',
     segmentOf: 'Segment {n} of {total}',
+    waitingLive: 'The recording is still going; waiting for its next segment…',
     linkTtl: 'Links valid for {s} s',
   },
   sessionsOverview: {

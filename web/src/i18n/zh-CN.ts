@@ -702,6 +702,7 @@ const zhCN = {
     play: '播放',
     download: '下载片段',
     segmentOf: '第 {n} / {total} 段',
+    waitingLive: '录像仍在进行，正在等待下一段…',
     linkTtl: '链接 {s} 秒内有效',
   },
   sessionsOverview: {
