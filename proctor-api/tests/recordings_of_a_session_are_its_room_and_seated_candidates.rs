@@ -85,6 +85,7 @@ async fn recordings_of_a_session_are_its_room_and_seated_candidates() {
     // Without a session staff see everything; with it, only the session's rooms in its window.
     let all: Value = get(&srv, &staff, "/api/recordings").await.json().await.unwrap();
     assert_eq!(all.as_array().unwrap().len(), 4, "{all}");
+    assert!(all.as_array().unwrap().iter().all(|r| r["live"] == false), "nobody is publishing: {all}");
     let expected = vec![(seated_room.clone(), 1), (exam_cam_room.clone(), 1)];
     for token in [&staff, &inv] {
         let r = get(&srv, token, &format!("/api/recordings?session_id={session}")).await;

@@ -101,6 +101,7 @@ test('screen share and side camera publish beside the camera and are recorded ap
       if (cells[1] === camera && cells[2] === '视频') row = rows.nth(i)
     }
     assert.ok(row, 'the camera recording is listed while it goes on')
+    assert.equal((await row.getByTestId('recording-live').innerText()).trim(), '录制中')
     await row.getByTestId('play').click()
     const hint = staff.page.getByTestId('segment-of')
     await hint.waitFor()

@@ -176,6 +176,8 @@ pub struct RecordingSummary {
     pub segments: i64,
     pub size_bytes: i64,
     pub gaps: Vec<RecordingGap>,
+    /// The participant is publishing in the room now, so the recording is still growing.
+    pub live: bool,
 }
 
 /// What a caller may see of the recordings. Choosing an exam session narrows the list to
@@ -234,6 +236,7 @@ async fn list_recordings(
     let filter = scope.narrow(Filter { room: q.room, candidate_id: q.candidate_id, ..Default::default() });
     let groups = queries::recordings(&state.db, &filter).await?;
     let gaps = queries::gaps(&state.db, &filter).await?;
+    let live = publishing_now(&state).await?;
     Ok(Json(
         groups
             .into_iter()
@@ -243,6 +246,7 @@ async fn list_recordings(
                     .filter(|x| x.index_key == g.index_key)
                     .map(|x| RecordingGap { from_ms: x.from_ms, to_ms: x.to_ms, reason: x.reason.clone() })
                     .collect(),
+                live: live.contains(&(g.room.clone(), g.participant.clone())),
                 room: g.room,
                 participant: g.participant,
                 candidate_id: g.candidate_id,
@@ -254,6 +258,22 @@ async fn list_recordings(
             })
             .collect(),
     ))
+}
+
+/// (room, participant) of everyone publishing now, on the API's own SFU and on media nodes.
+async fn publishing_now(state: &AppState) -> ApiResult<std::collections::HashSet<(String, String)>> {
+    let mut rooms = state.live.rooms();
+    rooms.extend(crate::media_node::remote_rooms(state).await?);
+    Ok(rooms
+        .into_iter()
+        .flat_map(|r| {
+            let room = r.room;
+            r.participants
+                .into_iter()
+                .filter(|p| p.role == "publish")
+                .map(move |p| (room.clone(), p.participant))
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -812,6 +812,8 @@ export interface RecordingSummary {
   segments: number
   size_bytes: number
   gaps: RecordingGap[]
+  /** The participant is publishing now: the recording is still growing. */
+  live: boolean
 }
 
 export interface PlaybackRequest {

@@ -686,7 +686,7 @@ const en: MessageSchema = {
   },
   recordings: {
     title: 'Recordings',
-    description: 'Every stream (candidate webcams, room cameras) is recorded in segments. Find recordings by room, candidate and session, play or download them in the browser; every playback is audited. Invigilators see only sessions they are on duty at.',
+    description: 'Every stream (candidate webcams, screen shares, side cameras, room cameras) is recorded in segments and can be played while the exam is still on. Find recordings by room, candidate and session, play or download them in the browser; every playback is audited. Invigilators see only sessions they are on duty at.',
     room: 'Room',
     candidateId: 'Candidate account no.',
     sessionId: 'Exam session',
@@ -705,6 +705,7 @@ const en: MessageSchema = {
     download: 'Download segment',
     segmentOf: 'Segment {n} of {total}',
     waitingLive: 'The recording is still going; waiting for its next segment…',
+    live: 'Recording',
     linkTtl: 'Links valid for {s} s',
   },
   sessionsOverview: {

@@ -684,7 +684,7 @@ const zhCN = {
   },
   recordings: {
     title: '录像回放',
-    description: '每一路画面（考生摄像头、考场摄像头）都会分段录制。可按房间、考生和场次查找，在浏览器中播放或下载；每次播放都记入审计日志。监考员只能查看自己负责的场次。',
+    description: '每一路画面（考生摄像头、屏幕共享、侧位机位、考场摄像头）都会分段录制，考试进行中即可回放。可按房间、考生和场次查找，在浏览器中播放或下载；每次播放都记入审计日志。监考员只能查看自己负责的场次。',
     room: '房间',
     candidateId: '考生账号编号',
     sessionId: '考试场次',
@@ -703,6 +703,7 @@ const zhCN = {
     download: '下载片段',
     segmentOf: '第 {n} / {total} 段',
     waitingLive: '录像仍在进行，正在等待下一段…',
+    live: '录制中',
     linkTtl: '链接 {s} 秒内有效',
   },
   sessionsOverview: {
