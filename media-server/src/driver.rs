@@ -18,9 +18,11 @@ use tcp::TcpEvent;
 
 /// Work for the driver, run on its task with exclusive access to the core.
 pub(crate) enum Command {
-    Run(Box<dyn FnOnce(&mut Sfu, Instant) + Send>),
+    Run(Job),
     Shutdown,
 }
+
+pub(crate) type Job = Box<dyn FnOnce(&mut Sfu, Instant) + Send>;
 
 /// Most datagrams read in one go before the output gets flushed to the socket.
 const READ_BURST: usize = 64;

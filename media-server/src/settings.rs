@@ -96,10 +96,10 @@ impl MediaSettings {
         if self.public_tcp_port.is_some() && self.tcp_bind.is_none() {
             return Err(Error::Settings("public_tcp_port needs tcp_bind".into()));
         }
-        if let Some(t) = &self.turn {
-            if t.urls.is_empty() || t.shared_secret.is_empty() {
-                return Err(Error::Settings("turn needs urls and shared_secret".into()));
-            }
+        if let Some(t) = &self.turn
+            && (t.urls.is_empty() || t.shared_secret.is_empty())
+        {
+            return Err(Error::Settings("turn needs urls and shared_secret".into()));
         }
         Ok(())
     }

@@ -156,7 +156,7 @@ async fn ice_tcp_carries_media_without_udp() {
         // Answer keyframe requests (the viewer's subscription asks for one) like an encoder.
         let asked = pub_events.drain(..).any(|e| matches!(e, Event::KeyframeRequest(_)));
         let time = MediaTime::from_90khz(3000 * sent);
-        let frame = vp8_frame(asked || sent % 30 == 0);
+        let frame = vp8_frame(asked || sent.is_multiple_of(30));
         publisher.rtc.writer(mid).unwrap().write(vp8, Instant::now(), time, frame).unwrap();
         sent += 1;
         publisher.run_until(Instant::now() + Duration::from_millis(33), &mut pub_events).await;

@@ -38,10 +38,10 @@ async fn recording_spools_through_s3_outage() {
     let mut during = Vec::new();
     let outage_end = tokio::time::Instant::now() + OUTAGE;
     while tokio::time::Instant::now() < outage_end {
-        if let Ok(Ok(e)) = tokio::time::timeout_at(outage_end, events.recv()).await {
-            if let Some(k) = video_segment(&e) {
-                during.push(k);
-            }
+        if let Ok(Ok(e)) = tokio::time::timeout_at(outage_end, events.recv()).await
+            && let Some(k) = video_segment(&e)
+        {
+            during.push(k);
         }
     }
     assert!(during.len() >= 4, "segments kept closing during the outage: {during:?}");

@@ -195,10 +195,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
-        if let ApiError::TooManyAttempts { retry_after_secs } = self {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let ApiError::TooManyAttempts { retry_after_secs } = self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         resp
     }

@@ -118,10 +118,10 @@ async fn download(
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
-    if partial {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", obj.start, obj.end.saturating_sub(1), obj.meta.size)) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+    if partial
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", obj.start, obj.end.saturating_sub(1), obj.meta.size))
+    {
+        h.insert(header::CONTENT_RANGE, v);
     }
     Ok(resp)
 }

@@ -55,12 +55,12 @@ pub async fn start(settings: &Settings, media: &MediaServer, files: &Files) -> a
         });
     }
     // Periodic thumbnails of every video track (off with `recording.thumbnail_secs = 0`).
-    if settings.recording.enabled {
-        if let Some(t) = crate::recording::thumbnails::start(settings, media, files).await? {
-            s.add("thumbnailer", t, |t| async move {
-                t.stop().await;
-            });
-        }
+    if settings.recording.enabled
+        && let Some(t) = crate::recording::thumbnails::start(settings, media, files).await?
+    {
+        s.add("thumbnailer", t, |t| async move {
+            t.stop().await;
+        });
     }
     Ok(s)
 }

@@ -35,7 +35,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("proctor");
         let requests = Family::<RouteLabels, Counter>::default();
         let latency = Family::<RouteOnly, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0].into_iter())
+            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
         });
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("http_request_seconds", "HTTP request latency", latency.clone());

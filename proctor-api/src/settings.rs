@@ -364,18 +364,18 @@ impl Settings {
                 return Err("database_url must start with postgres://, postgresql:// or sqlite:".into());
             }
         }
-        if let Some(p) = &self.admin_password {
-            if crate::auth::password::check_strength(p.expose()).is_err() {
-                return Err("admin_password is too weak: at least 10 characters with letters and digits".into());
-            }
+        if let Some(p) = &self.admin_password
+            && crate::auth::password::check_strength(p.expose()).is_err()
+        {
+            return Err("admin_password is too weak: at least 10 characters with letters and digits".into());
         }
         if self.tls.mode == TlsMode::Files && (self.tls.cert_file.is_none() || self.tls.key_file.is_none()) {
             return Err("tls.mode = \"files\" needs tls.cert_file and tls.key_file".into());
         }
-        if let Some(k) = &self.secret_key {
-            if k.expose().len() < 32 {
-                return Err("secret_key must be at least 32 characters".into());
-            }
+        if let Some(k) = &self.secret_key
+            && k.expose().len() < 32
+        {
+            return Err("secret_key must be at least 32 characters".into());
         }
         if !self.media.turn_urls.is_empty() && self.media.turn_secret.is_none() {
             return Err("media.turn_urls needs media.turn_secret (coturn static-auth-secret)".into());
@@ -411,10 +411,10 @@ impl Settings {
             return Err("media_node.heartbeat_secs must be between 1 and 60".into());
         }
         for (key, url) in [("media_node.api_url", &self.media_node.api_url), ("media_node.public_url", &self.media_node.public_url)] {
-            if let Some(u) = url {
-                if !(u.starts_with("http://") || u.starts_with("https://")) {
-                    return Err(format!("{key} must start with http:// or https://"));
-                }
+            if let Some(u) = url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(format!("{key} must start with http:// or https://"));
             }
         }
         Ok(())

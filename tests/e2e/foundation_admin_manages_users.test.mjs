@@ -82,6 +82,8 @@ test('admin creates a staff account, staff gets the staff area, disabled staff c
     // Staff may edit the organisation profile too.
     await staff.getByTestId('nav-org').click()
     await staff.waitForURL('**/app/staff/org')
+    // Typing before the stored profile arrives would be overwritten by it.
+    await staff.locator('[data-testid=org-profile][data-loading=false]').waitFor()
     await staff.getByTestId('org-name').fill('考务人员维护的鉴定中心')
     const saved = staff.waitForResponse((r) => r.url().endsWith('/api/org') && r.request().method() === 'PUT')
     await staff.getByTestId('org-save').click()

@@ -62,7 +62,8 @@ test('admin changes the forced password, edits the organisation profile, public 
     await page.getByTestId('nav-org').click()
     await page.waitForURL('**/app/admin/org')
     const nameInput = page.getByTestId('org-name')
-    await nameInput.waitFor()
+    // Typing before the stored profile arrives would be overwritten by it.
+    await page.locator('[data-testid=org-profile][data-loading=false]').waitFor()
     for (const [field, testId] of [
       ['name', 'org-name'],
       ['accreditation_no', 'org-accreditation-no'],

@@ -3,7 +3,7 @@
 //! keeping the index and announcing segments and gaps. The recorder's frame loop never
 //! waits for any of it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -171,10 +171,10 @@ async fn put_file(shared: &Shared, key: &str, path: &std::path::Path, opts: PutO
 }
 
 async fn load(shared: &Shared, local: &PathBuf, index_key: &str) -> Option<RecordingIndex> {
-    if let Ok(bytes) = tokio::fs::read(local).await {
-        if let Some(i) = RecordingIndex::from_json(&bytes) {
-            return Some(i);
-        }
+    if let Ok(bytes) = tokio::fs::read(local).await
+        && let Some(i) = RecordingIndex::from_json(&bytes)
+    {
+        return Some(i);
     }
     let got = tokio::time::timeout(Duration::from_secs(5), shared.target.store.get_bytes(index_key, None)).await;
     match got {
@@ -183,9 +183,9 @@ async fn load(shared: &Shared, local: &PathBuf, index_key: &str) -> Option<Recor
     }
 }
 
-async fn save(shared: &Shared, local: &PathBuf, index_key: &str, index: &RecordingIndex) {
+async fn save(shared: &Shared, local: &Path, index_key: &str, index: &RecordingIndex) {
     let copy = index.clone();
-    let path = local.clone();
+    let path = local.to_path_buf();
     let saved = tokio::task::spawn_blocking(move || {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

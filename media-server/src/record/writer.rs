@@ -78,14 +78,14 @@ impl SegmentWriter {
     /// before is the rest of that picture (a camera that sends a picture's slices as separate
     /// units): its slices are appended to it, so the file has one sample per picture.
     pub fn push(&mut self, data: Bytes, pts_ns: u64, keyframe: bool) -> Result<()> {
-        if let Some((d, p, k)) = self.pending.as_mut() {
-            if *p == pts_ns && matches!(self.codec, Codec::H264 | Codec::H265) {
-                let mut joined = d.to_vec();
-                joined.extend_from_slice(&crate::ingest::access_unit::slices_only(self.codec, &data));
-                *d = Bytes::from(joined);
-                *k |= keyframe;
-                return Ok(());
-            }
+        if let Some((d, p, k)) = self.pending.as_mut()
+            && *p == pts_ns && matches!(self.codec, Codec::H264 | Codec::H265)
+        {
+            let mut joined = d.to_vec();
+            joined.extend_from_slice(&crate::ingest::access_unit::slices_only(self.codec, &data));
+            *d = Bytes::from(joined);
+            *k |= keyframe;
+            return Ok(());
         }
         if let Some((d, p, k)) = self.pending.take() {
             self.send(d, p, pts_ns.saturating_sub(p).max(1), k)?;

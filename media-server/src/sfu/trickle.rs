@@ -18,15 +18,21 @@ pub fn parse(body: &str) -> SdpFrag {
             frag.ufrag = Some(u.to_owned());
         } else if let Some(p) = line.strip_prefix("a=ice-pwd:") {
             frag.pwd = Some(p.to_owned());
-        } else if let Some(c) = line.strip_prefix("a=") {
-            if c.starts_with("candidate:") {
-                if let Ok(c) = Candidate::from_sdp_string(c) {
-                    frag.candidates.push(c);
-                }
-            }
+        } else if let Some(c) = line.strip_prefix("a=")
+            && c.starts_with("candidate:")
+            && let Ok(c) = Candidate::from_sdp_string(c)
+        {
+            frag.candidates.push(c);
         }
     }
     frag
+}
+
+/// The remote ufrag of an offer, to tell a trickle PATCH from an ICE restart.
+pub fn offer_ufrag(sdp: &str) -> Option<String> {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -42,11 +48,4 @@ mod tests {
         assert_eq!(f.pwd.as_deref(), Some("x"));
         assert_eq!(f.candidates.len(), 1);
     }
-}
-
-/// The remote ufrag of an offer, to tell a trickle PATCH from an ICE restart.
-pub fn offer_ufrag(sdp: &str) -> Option<String> {
-    sdp.lines()
-        .find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))
-        .map(str::to_owned)
 }

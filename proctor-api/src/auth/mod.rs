@@ -126,10 +126,10 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<SessionInfo>> {
     let now = Instant::now();
-    if let Some(ip) = ip {
-        if let Some(secs) = state.login_throttle.blocked_for(ip, now) {
-            return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
-        }
+    if let Some(ip) = ip
+        && let Some(secs) = state.login_throttle.blocked_for(ip, now)
+    {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
     }
     let acc = queries::account_by_username(&state.db, req.username.trim()).await?;
     let Some(acc) = acc else {

@@ -189,9 +189,10 @@ fn apply(b: &mut ItemBody, links: &HashMap<String, String>) {
 async fn links_for(files: &Files, names: Vec<String>) -> Result<HashMap<String, String>, ApiError> {
     let mut links = HashMap::new();
     for n in names {
-        if !links.contains_key(&n) {
-            let link = files.link(&format!("{PREFIX}{n}")).await?;
-            links.insert(n, link);
+        // The link is made before the entry because making it awaits.
+        if let std::collections::hash_map::Entry::Vacant(e) = links.entry(n) {
+            let link = files.link(&format!("{PREFIX}{}", e.key())).await?;
+            e.insert(link);
         }
     }
     Ok(links)
@@ -325,10 +326,12 @@ fn cell_ref(r: &str) -> Option<(usize, usize)> {
     Some((row.checked_sub(1)?, col.checked_sub(1)?))
 }
 
-/// Pictures of the first worksheet: (row, column) → the markers to add to that cell's text,
-/// and every picture once.
-pub fn xlsx_pictures(bytes: &[u8]) -> (HashMap<(usize, usize), Vec<String>>, Vec<Picture>) {
-    let mut cells: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+/// (row, column) → the picture markers to add to that cell's text.
+pub type CellPictures = HashMap<(usize, usize), Vec<String>>;
+
+/// Pictures of the first worksheet: the markers per cell, and every picture once.
+pub fn xlsx_pictures(bytes: &[u8]) -> (CellPictures, Vec<Picture>) {
+    let mut cells = CellPictures::new();
     let mut seen = BTreeMap::new();
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return (cells, Vec::new());

@@ -93,10 +93,10 @@ pub async fn assigned(state: &AppState, carrier: Carrier<'_>) -> ApiResult<Vec<C
             Some(n) => carrier == Carrier::Node(&n.media_node_id),
             None => carrier == Carrier::Here && state.media.is_some(),
         };
-        if here {
-            if let Some(pull) = opened(&cam, &vault) {
-                out.push(pull);
-            }
+        if here
+            && let Some(pull) = opened(&cam, &vault)
+        {
+            out.push(pull);
         }
     }
     Ok(out)

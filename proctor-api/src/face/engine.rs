@@ -19,7 +19,10 @@ pub struct FaceService {
 
 /// Engines already loaded in this process, by their settings: tests start many servers in
 /// one process and the models are the same for all of them.
-static LOADED: OnceLock<Mutex<Vec<(String, Arc<FaceEngine>)>>> = OnceLock::new();
+static LOADED: OnceLock<Mutex<Vec<LoadedEngine>>> = OnceLock::new();
+
+/// An engine and the settings it was loaded with.
+type LoadedEngine = (String, Arc<FaceEngine>);
 
 impl FaceService {
     /// Loads the models named by the settings (on the blocking pool: it reads ~100 MB).

@@ -35,9 +35,11 @@ pub struct LiveRoom {
 
 #[derive(Default)]
 pub struct Directory {
-    /// Room → participant → (its current session, what we know of it).
-    rooms: Mutex<BTreeMap<String, BTreeMap<String, (SessionId, LiveParticipant)>>>,
+    rooms: Mutex<BTreeMap<String, Participants>>,
 }
+
+/// Participant → (its current session, what we know of it), per room.
+type Participants = BTreeMap<String, (SessionId, LiveParticipant)>;
 
 pub fn role_name(r: MediaRole) -> &'static str {
     match r {

@@ -110,9 +110,7 @@ impl OrgProfileInput {
         if !self.contact_email.is_empty() && !self.contact_email.contains('@') {
             return Err(ApiError::invalid("contact_email", "邮箱格式不正确", "Not an e-mail address"));
         }
-        if !self.website.is_empty()
-            && !(self.website.starts_with("http://") || self.website.starts_with("https://"))
-        {
+        if !self.website.is_empty() && !self.website.starts_with("http://") && !self.website.starts_with("https://") {
             return Err(ApiError::invalid(
                 "website",
                 "网址须以 http:// 或 https:// 开头",

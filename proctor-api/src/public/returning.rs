@@ -126,12 +126,12 @@ async fn verify(
     pw: &str,
 ) -> ApiResult<i64> {
     let now = Instant::now();
-    if let Some(ip) = ip {
-        if let Some(secs) = state.login_throttle.blocked_for(ip, now) {
-            return Err(ApiError::TooManyAttempts {
-                retry_after_secs: secs,
-            });
-        }
+    if let Some(ip) = ip
+        && let Some(secs) = state.login_throttle.blocked_for(ip, now)
+    {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: secs,
+        });
     }
     let fail = |state: &AppState| {
         if let Some(ip) = ip {

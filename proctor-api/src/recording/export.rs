@@ -497,10 +497,10 @@ async fn run_job(state: &AppState, job: &ExportRow, dir: &std::path::Path) -> an
 /// A segment's bytes: the spool's local copy while it waits for upload (so an export works
 /// during an object-store outage), else the store.
 async fn segment_bytes(state: &AppState, key: &str) -> anyhow::Result<bytes::Bytes> {
-    if let Some(spool) = &state.files.spool {
-        if let Some(b) = spool.read_pending(key).await? {
-            return Ok(b);
-        }
+    if let Some(spool) = &state.files.spool
+        && let Some(b) = spool.read_pending(key).await?
+    {
+        return Ok(b);
     }
     Ok(state.files.store.get_bytes(key, None).await?)
 }

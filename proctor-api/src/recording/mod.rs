@@ -321,10 +321,10 @@ async fn playback(
     if req.kind != "audio" && req.kind != "video" {
         return Err(ApiError::invalid("kind", "类型须为 audio 或 video", "Kind must be audio or video"));
     }
-    if let (Some(f), Some(t)) = (req.from_ms, req.to_ms) {
-        if f >= t {
-            return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
-        }
+    if let (Some(f), Some(t)) = (req.from_ms, req.to_ms)
+        && f >= t
+    {
+        return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
     }
     let filter = scope(&state.db, &user, req.session_id).await?.narrow(Filter {
         room: Some(req.room.clone()),

@@ -110,10 +110,10 @@ async fn list_thumbnails(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid("limit", "数量须在 1 到 1000 之间", "Limit must be between 1 and 1000"));
     }
-    if let (Some(f), Some(t)) = (query.from_ms, query.to_ms) {
-        if f > t {
-            return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
-        }
+    if let (Some(f), Some(t)) = (query.from_ms, query.to_ms)
+        && f > t
+    {
+        return Err(ApiError::invalid("to_ms", "结束时间须晚于开始时间", "The end must be after the start"));
     }
     // The recordings list's scope: a session narrows to its window and its media rooms.
     let scope = super::scope(&state.db, &user, query.session_id).await?;

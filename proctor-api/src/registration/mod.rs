@@ -500,10 +500,10 @@ pub async fn store_upload(
         Err(files::Refusal::TooLarge) => return Err(ApiError::PayloadTooLarge),
         Err(r) => return Err(ApiError::invalid_code("file", r.code(), r.zh(), r.en())),
     };
-    if kind == files::Kind::Photo {
-        if let Some(n) = crate::face::count_faces(state, bytes).await {
-            s.warnings.extend(files::face_count_warning(n));
-        }
+    if kind == files::Kind::Photo
+        && let Some(n) = crate::face::count_faces(state, bytes).await
+    {
+        s.warnings.extend(files::face_count_warning(n));
     }
     let w = serde_json::to_string(&s.warnings).map_err(anyhow::Error::from)?;
     queries::add_file(
