@@ -160,6 +160,16 @@ test('import with errors, fixed import, blueprint assembly of A/B forms, lock', 
   assert.match(edited.items[0].body.stem, /<span class="math">U=IR<\/span>/)
   assert.deepEqual(edited.items[0].body.answer, ['B'])
 
+  // Where the item is shown (its history), the formula is typeset, not left as TeX.
+  await withScreenshotOnFailure(page, 'item-formula-typeset', async () => {
+    await page.getByTestId(`item-history-${edited.items[0].id}`).click()
+    const formula = page.locator('[data-testid=item-versions] span.math .katex')
+    await formula.first().waitFor()
+    assert.equal(await formula.first().locator('annotation').textContent(), 'U=IR', 'KaTeX keeps the TeX source')
+    assert.ok((await formula.first().locator('.katex-html .mord').count()) >= 3, 'U, I and R typeset as symbols')
+    await page.keyboard.press('Escape')
+  })
+
   await withScreenshotOnFailure(page, 'paper-blueprint', async () => {
     await page.goto(`${server.url}/app/staff/papers`)
     await page.getByTestId('paper-blueprint').click()
