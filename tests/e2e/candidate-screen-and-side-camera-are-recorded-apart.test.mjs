@@ -1,6 +1,7 @@
 // Issue 5's "every published track (candidate webcams, screen shares, …)" in the browser,
 // against the real `proctor serve` with its recorder (3 s segments): on a PC the candidate's
-// camera check publishes the camera and, at a click, the screen (Chromium's fake screen); on a
+// camera check publishes the camera and, at a click, the screen (Chromium's fake screen; a
+// first choice of a single window is refused with the reason); on a
 // phone the same candidate makes the page the side camera (双机位). A supervisor's wall shows
 // three tiles, the screen and the side camera labelled. Stopping the screen share leaves the
 // camera untouched. Each source is its own recording of the candidate, with no reconnect gap
@@ -42,14 +43,33 @@ test('screen share and side camera publish beside the camera and are recorded ap
     return { ctx, page }
   }
 
-  // PC: camera, then the screen.
+  // PC: camera, then the screen. The first time the candidate picks a window, which the page
+  // must refuse (Chromium's fake picker always gives the whole screen, so the page is told
+  // "window" once).
   const pc = await newPage({ viewport: { width: 1280, height: 800 } })
+  await pc.page.addInitScript(() => {
+    const real = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices)
+    let first = true
+    navigator.mediaDevices.getDisplayMedia = async (c) => {
+      const stream = await real(c)
+      if (first) {
+        first = false
+        const [track] = stream.getVideoTracks()
+        const settings = track.getSettings()
+        track.getSettings = () => ({ ...settings, displaySurface: 'window' })
+      }
+      return stream
+    }
+  })
   await withScreenshotOnFailure(pc.page, 'sources-pc', async () => {
     await signIn(pc.page, server.url, 'kaosheng07', 'Candidate-Passw0rd-7')
     await pc.page.waitForURL('**/app/candidate')
     await pc.page.getByTestId('nav-cameraCheck').click()
     await pc.page.locator('[data-testid=camera-state][data-state=connected]').waitFor({ timeout: 30_000 })
     assert.equal(await pc.page.getByTestId('screen-state').getAttribute('data-state'), 'stopped')
+    await pc.page.getByTestId('screen-share').click()
+    assert.match(await pc.page.getByTestId('screen-error').innerText(), /请共享整个屏幕/)
+    assert.equal(await pc.page.getByTestId('screen-state').getAttribute('data-state'), 'stopped', 'a window is not published')
     await pc.page.getByTestId('screen-share').click()
     await pc.page.locator('[data-testid=screen-state][data-state=connected]').waitFor({ timeout: 30_000 })
     await waitFor(() => pc.page.evaluate(() => document.querySelector('[data-testid=screen-preview]')?.videoWidth > 0), 10_000, 'screen preview plays')
