@@ -10,21 +10,14 @@
 // the player waits for the next segment and goes on into it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
+import { api } from './lib/proctor.mjs'
+import { cameraScenario } from './lib/camera-scenario.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
-import { launchChromium, makeFaceY4m, waitFor, wallTileFrames } from './media/harness.mjs'
+import { waitFor, wallTileFrames } from './media/harness.mjs'
 import { createAccount } from './lib/accounts.mjs'
 
 test('screen share and side camera publish beside the camera and are recorded apart', { timeout: 300_000 }, async (t) => {
-  const server = await startProctor({ env: { PROCTOR_RECORDING__SEGMENT_SECS: '3' } })
-  t.after(() => server.stop())
-  const y4m = await makeFaceY4m()
-  t.after(() => y4m.cleanup())
-  const browser = await launchChromium(y4m.file)
-  t.after(() => browser.close())
-
-  const adminPassword = await retireInitialAdminPassword(server)
-  const adminToken = (await api(server.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } })).body.token
+  const { server, browser, adminToken } = await cameraScenario(t, { PROCTOR_RECORDING__SEGMENT_SECS: '3' })
   const candidateId = await createAccount(server, adminToken, 'kaosheng07', '孙考生', 'candidate', 'Candidate-Passw0rd-7')
   await createAccount(server, adminToken, 'xunkao07', '赵巡考', 'supervisor', 'Supervisor-Passw0rd-7')
   await createAccount(server, adminToken, 'kaowu07', '钱考务', 'staff', 'Staff-Passw0rd-7')

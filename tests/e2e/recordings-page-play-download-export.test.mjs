@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
+import { api } from './lib/proctor.mjs'
+import { cameraScenario } from './lib/camera-scenario.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
-import { launchChromium, makeFaceY4m, waitFor } from './media/harness.mjs'
+import { waitFor } from './media/harness.mjs'
 import { createAccount } from './lib/accounts.mjs'
 
 /** What gst-discoverer-1.0 says about a file. */
@@ -32,17 +33,9 @@ async function fetchFile(server, href, dir, name) {
 }
 
 test('recordings page: listed, plays, range download and MP4 export finish with working links', { timeout: 240_000 }, async (t) => {
-  const server = await startProctor({ env: { PROCTOR_RECORDING__SEGMENT_SECS: '3' } })
-  t.after(() => server.stop())
-  const y4m = await makeFaceY4m()
-  t.after(() => y4m.cleanup())
-  const browser = await launchChromium(y4m.file)
-  t.after(() => browser.close())
+  const { server, browser, adminToken } = await cameraScenario(t, { PROCTOR_RECORDING__SEGMENT_SECS: '3' })
   const work = await mkdtemp(join(tmpdir(), 'recordings-e2e-'))
   t.after(() => rm(work, { recursive: true, force: true }))
-
-  const adminPassword = await retireInitialAdminPassword(server)
-  const adminToken = (await api(server.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } })).body.token
   const candidateId = await createAccount(server, adminToken, 'kaosheng05', '周考生', 'candidate', 'Candidate-Passw0rd-5')
   await createAccount(server, adminToken, 'kaowu05', '吴考务', 'staff', 'Staff-Passw0rd-5')
   const participant = `candidate:${candidateId}`

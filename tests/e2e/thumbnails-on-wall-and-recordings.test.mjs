@@ -6,9 +6,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, retireInitialAdminPassword, startProctor } from './lib/proctor.mjs'
+import { api } from './lib/proctor.mjs'
+import { cameraScenario } from './lib/camera-scenario.mjs'
 import { signIn, trackPageErrors, withScreenshotOnFailure } from './lib/ui.mjs'
-import { launchChromium, makeFaceY4m, waitFor } from './media/harness.mjs'
+import { waitFor } from './media/harness.mjs'
 import { createAccount } from './lib/accounts.mjs'
 
 const SHOTS = process.env.E2E_SCREENSHOT_DIR
@@ -21,17 +22,11 @@ const loadedImages = (page, selector) =>
   page.evaluate((s) => [...document.querySelectorAll(s)].filter((i) => i.complete && i.naturalWidth > 0).length, selector)
 
 test('thumbnails appear on the recordings page and as the wall poster once offline', { timeout: 180_000 }, async (t) => {
-  const server = await startProctor({
-    env: { PROCTOR_RECORDING__THUMBNAIL_SECS: '2', PROCTOR_RECORDING__THUMBNAIL_WIDTH: '160', PROCTOR_RECORDING__SEGMENT_SECS: '2' },
+  const { server, browser, adminToken } = await cameraScenario(t, {
+    PROCTOR_RECORDING__THUMBNAIL_SECS: '2',
+    PROCTOR_RECORDING__THUMBNAIL_WIDTH: '160',
+    PROCTOR_RECORDING__SEGMENT_SECS: '2',
   })
-  t.after(() => server.stop())
-  const y4m = await makeFaceY4m()
-  t.after(() => y4m.cleanup())
-  const browser = await launchChromium(y4m.file)
-  t.after(() => browser.close())
-
-  const adminPassword = await retireInitialAdminPassword(server)
-  const adminToken = (await api(server.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } })).body.token
   const candidateId = await createAccount(server, adminToken, 'kaosheng07', '孙考生', 'candidate', 'Candidate-Passw0rd-7')
   await createAccount(server, adminToken, 'kaowu07', '周考务', 'staff', 'Staff-Passw0rd-7')
   const participant = `candidate:${candidateId}`
