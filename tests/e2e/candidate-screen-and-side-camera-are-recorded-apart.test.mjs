@@ -68,13 +68,18 @@ test('screen share and side camera publish beside the camera and are recorded ap
     await waitFor(() => pc.page.evaluate(() => document.querySelector('[data-testid=screen-preview]')?.videoWidth > 0), 10_000, 'screen preview plays')
     assert.equal((await pc.page.getByTestId('camera-state').getAttribute('data-state')), 'connected', 'the camera stays up')
   })
+  // The PC page shows a QR code of the side-camera page for the phone.
+  const qr = pc.page.getByTestId('side-qr')
+  const sideLink = await qr.getAttribute('data-link')
+  assert.equal(sideLink, `${server.url}/app/candidate/camera-check?as=side`)
+  assert.match(await qr.getAttribute('src'), /^data:image\/png;base64,/)
 
   // Phone: the same candidate, as the side camera. Face check-in belongs to the main camera.
   const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
   await withScreenshotOnFailure(phone.page, 'sources-phone', async () => {
     await signIn(phone.page, server.url, 'kaosheng07', 'Candidate-Passw0rd-7')
     await phone.page.waitForURL('**/app/candidate')
-    await phone.page.goto(`${server.url}/app/candidate/camera-check?as=side`)
+    await phone.page.goto(sideLink)
     await phone.page.locator('[data-testid=camera-state][data-state=connected]').waitFor({ timeout: 30_000 })
     assert.equal(await phone.page.locator('[data-testid=device-role-side] input').isChecked(), true)
     assert.match(await phone.page.getByTestId('camera-device-role').locator('..').innerText(), /侧位机位/)

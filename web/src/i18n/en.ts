@@ -254,6 +254,7 @@ const en: MessageSchema = {
     screenOff: 'Not shared',
     screenHint: 'When the exam asks for your screen, choose "Entire screen".',
     screenUnsupported: 'This device cannot share its screen',
+    sideQr: 'When a side camera is asked for, scan this code with your phone and sign in with the same account: the phone becomes the side camera.',
     screenNotWhole: 'Share your entire screen, not a window or a browser tab. Click "Share screen" again and choose "Entire screen".',
     errors: {
       insecure: 'This page was not opened over HTTPS, so the browser does not allow the camera. Open the platform at its https:// address.',

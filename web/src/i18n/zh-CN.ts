@@ -252,6 +252,7 @@ const zhCN = {
     screenOff: '未共享',
     screenHint: '考试要求共享屏幕时，请选择“整个屏幕”。',
     screenUnsupported: '此设备不支持屏幕共享',
+    sideQr: '需要侧位机位时，用手机扫描此二维码并登录同一账号，手机即作为侧位机位。',
     screenNotWhole: '请共享整个屏幕，而不是某个窗口或浏览器标签页。请再次点击“共享屏幕”并选择“整个屏幕”。',
     errors: {
       insecure: '当前页面不是通过 HTTPS 打开的，浏览器不允许使用摄像头。请使用 https:// 地址访问本平台。',
