@@ -129,14 +129,27 @@ struct Feed {
     need_key: bool,
 }
 
+/// The segments that hold media of `[from_ms, to_ms)`, in time order. A segment that another
+/// starts at the same instant as replaces it is left out: when the recorder moves up a
+/// simulcast layer, the segment it closes may hold one low-layer picture taken at the moment
+/// of the new layer's first keyframe (layers share capture times), and two pictures at one
+/// time would make the encoder lose the timestamp.
 fn overlapping(segs: &[SegmentFile], from_ms: u64, to_ms: u64) -> Vec<SegmentFile> {
     let mut v: Vec<SegmentFile> = segs
         .iter()
         .filter(|s| s.end_ms > from_ms && s.start_ms < to_ms)
         .cloned()
         .collect();
-    v.sort_by_key(|s| s.start_ms);
-    v
+    // Of segments starting together, the longest comes last and stays.
+    v.sort_by_key(|s| (s.start_ms, s.end_ms));
+    let mut out: Vec<SegmentFile> = Vec::with_capacity(v.len());
+    for s in v {
+        if out.last().is_some_and(|last| last.start_ms >= s.start_ms) {
+            out.pop();
+        }
+        out.push(s);
+    }
+    out
 }
 
 fn run(job: &ExportJob, progress: &mut (dyn FnMut(f64) + Send)) -> Result<ExportReport> {
@@ -458,8 +471,12 @@ fn drive(
 fn push_feed(src: &gst_app::AppSrc, mut feed: Feed) -> Result<()> {
     let mut need_key = feed.need_key;
     let segments = std::mem::take(&mut feed.segments);
+    // Wall time of the last frame taken: times must rise strictly across segments.
+    let mut last_wall: Option<u64> = None;
     'segments: for (i, seg) in segments.iter().enumerate() {
         let seg_ns = seg.start_ms * MS;
+        // Where the next segment takes over, should this one run past its start.
+        let handover = segments.get(i + 1).map_or(u64::MAX, |n| n.start_ms * MS);
         let mut frames: Box<dyn Iterator<Item = Result<Frame>>> = match (i, feed.first.take()) {
             (0, Some(v)) => Box::new(v.into_iter().map(Ok)),
             _ => {
@@ -474,7 +491,7 @@ fn push_feed(src: &gst_app::AppSrc, mut feed: Feed) -> Result<()> {
             let next = frames.next().transpose()?;
             let Some(f) = next else { break };
             let wall = seg_ns + f.pts_ns;
-            if wall < feed.from {
+            if wall < feed.from || wall >= handover || last_wall.is_some_and(|l| wall <= l) {
                 continue;
             }
             if need_key && !f.keyframe {
@@ -492,6 +509,7 @@ fn push_feed(src: &gst_app::AppSrc, mut feed: Feed) -> Result<()> {
                 last_delta = delta;
                 send(src, &feed, p, pw, delta)?;
             }
+            last_wall = Some(wall);
             pending = Some((f, wall));
         }
         if let Some((p, pw)) = pending.take() {
