@@ -2,7 +2,8 @@
 //! single low-layer frame taken at the very moment the new layer's first keyframe was (layers
 //! share capture times); the index then lists a segment of length 0 and the next one starting
 //! at the same instant. An export over such a recording must still work: MP4 (transcoded) and
-//! remux both finish and last as long as the media.
+//! remux both finish and last as long as the media. So does an export across a switch where
+//! a few low-layer pictures run past the new layer's start (the picture size changes mid-file).
 
 use std::path::Path;
 use std::process::Command;
@@ -65,5 +66,32 @@ fn export_survives_a_one_frame_segment_at_a_layer_switch() {
         let report = export(&job, &mut |_| {}).unwrap_or_else(|e| panic!("{format:?}: {e}"));
         let secs = seconds(&out);
         assert!((secs - 6.0).abs() < 0.6, "{format:?}: {secs} s, report {report:?}");
+    }
+
+    // The switch a little later: three low-layer pictures, the last two of them after the
+    // high layer's first keyframe (arrival times differ from capture times). The picture size
+    // changes in the middle of the file.
+    let low3 = make(
+        dir.path(),
+        "low3.webm",
+        "videotestsrc num-buffers=3 ! video/x-raw,format=I420,width=160,height=120,framerate=15/1 ! vp8enc deadline=1 ! webmmux",
+    );
+    let video = vec![
+        SegmentFile { path: low3, codec: Codec::Vp8, start_ms: T0 - 100, end_ms: T0 + 100 },
+        video[1].clone(),
+    ];
+    for (format, name) in [(ExportFormat::Mp4, "out2.mp4"), (ExportFormat::Remux, "out2.webm")] {
+        let out = dir.path().join(name);
+        let job = ExportJob {
+            video: video.clone(),
+            audio: audio.clone(),
+            from_ms: T0 - 400,
+            to_ms: T0 + 6_000,
+            format,
+            out: out.clone(),
+        };
+        let report = export(&job, &mut |_| {}).unwrap_or_else(|e| panic!("overlap, {format:?}: {e}"));
+        let secs = seconds(&out);
+        assert!((secs - 6.1).abs() < 0.6, "overlap, {format:?}: {secs} s, report {report:?}");
     }
 }
