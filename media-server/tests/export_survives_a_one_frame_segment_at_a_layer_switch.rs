@@ -28,6 +28,24 @@ fn seconds(path: &Path) -> f64 {
     d.split(':').fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap())
 }
 
+/// MP4 and remux of `[T0 - 400 ms, T0 + 6 s)` both finish and last about `secs`.
+fn export_both(dir: &Path, case: &str, video: &[SegmentFile], audio: &[SegmentFile], secs: f64) {
+    for (format, ext) in [(ExportFormat::Mp4, "mp4"), (ExportFormat::Remux, "webm")] {
+        let out = dir.join(format!("{case}.{ext}"));
+        let job = ExportJob {
+            video: video.to_vec(),
+            audio: audio.to_vec(),
+            from_ms: T0 - 400,
+            to_ms: T0 + 6_000,
+            format,
+            out: out.clone(),
+        };
+        let report = export(&job, &mut |_| {}).unwrap_or_else(|e| panic!("{case}, {format:?}: {e}"));
+        let got = seconds(&out);
+        assert!((got - secs).abs() < 0.6, "{case}, {format:?}: {got} s, report {report:?}");
+    }
+}
+
 #[test]
 fn export_survives_a_one_frame_segment_at_a_layer_switch() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,21 +70,8 @@ fn export_survives_a_one_frame_segment_at_a_layer_switch() {
         SegmentFile { path: high, codec: Codec::Vp8, start_ms: T0, end_ms: T0 + 6_000 },
     ];
     let audio = vec![SegmentFile { path: audio, codec: Codec::Opus, start_ms: T0, end_ms: T0 + 6_000 }];
-    for (format, name) in [(ExportFormat::Mp4, "out.mp4"), (ExportFormat::Remux, "out.webm")] {
-        let out = dir.path().join(name);
-        let job = ExportJob {
-            video: video.clone(),
-            audio: audio.clone(),
-            // A range picked to the second starts before the first frame.
-            from_ms: T0 - 400,
-            to_ms: T0 + 6_000,
-            format,
-            out: out.clone(),
-        };
-        let report = export(&job, &mut |_| {}).unwrap_or_else(|e| panic!("{format:?}: {e}"));
-        let secs = seconds(&out);
-        assert!((secs - 6.0).abs() < 0.6, "{format:?}: {secs} s, report {report:?}");
-    }
+    // A range picked to the second starts before the first frame.
+    export_both(dir.path(), "same-instant", &video, &audio, 6.0);
 
     // The switch a little later: three low-layer pictures, the last two of them after the
     // high layer's first keyframe (arrival times differ from capture times). The picture size
@@ -80,18 +85,5 @@ fn export_survives_a_one_frame_segment_at_a_layer_switch() {
         SegmentFile { path: low3, codec: Codec::Vp8, start_ms: T0 - 100, end_ms: T0 + 100 },
         video[1].clone(),
     ];
-    for (format, name) in [(ExportFormat::Mp4, "out2.mp4"), (ExportFormat::Remux, "out2.webm")] {
-        let out = dir.path().join(name);
-        let job = ExportJob {
-            video: video.clone(),
-            audio: audio.clone(),
-            from_ms: T0 - 400,
-            to_ms: T0 + 6_000,
-            format,
-            out: out.clone(),
-        };
-        let report = export(&job, &mut |_| {}).unwrap_or_else(|e| panic!("overlap, {format:?}: {e}"));
-        let secs = seconds(&out);
-        assert!((secs - 6.1).abs() < 0.6, "overlap, {format:?}: {secs} s, report {report:?}");
-    }
+    export_both(dir.path(), "overlap", &video, &audio, 6.1);
 }
