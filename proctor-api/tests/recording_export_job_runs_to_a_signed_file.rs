@@ -112,16 +112,7 @@ async fn post(srv: &TestServer, token: &str, body: Value) -> reqwest::Response {
 async fn wait_done(srv: &TestServer, token: &str, id: i64) -> Value {
     let mut last = 0.0;
     for _ in 0..600 {
-        let job: Value = srv
-            .client
-            .get(srv.url(&format!("/api/recordings/exports/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job: Value = api_get(srv, token, &format!("/api/recordings/exports/{id}")).await.json().await.unwrap();
         let p = job["progress"].as_f64().unwrap();
         assert!(p >= last, "progress only grows: {last} then {p}");
         last = p;
@@ -271,24 +262,9 @@ async fn recording_export_job_runs_to_a_signed_file() {
     .await;
     assert_eq!(r.status(), 403);
     // Someone else's job is not there for an invigilator.
-    let r = srv
-        .client
-        .get(srv.url(&format!("/api/recordings/exports/{}", mp4["id"])))
-        .bearer_auth(&inv)
-        .send()
-        .await
-        .unwrap();
+    let r = api_get(&srv, &inv, &format!("/api/recordings/exports/{}", mp4["id"])).await;
     assert_eq!(r.status(), 404);
-    let mine: Value = srv
-        .client
-        .get(srv.url("/api/recordings/exports"))
-        .bearer_auth(&inv)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = api_get(&srv, &inv, "/api/recordings/exports").await.json().await.unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 0);
 
     // On duty: the session's room camera, cut to the session's window (09:00+08:00 onwards);
@@ -330,32 +306,14 @@ async fn recording_export_job_runs_to_a_signed_file() {
     )
     .await;
     assert_eq!(r.status(), 404, "not the session's room");
-    let all: Value = srv
-        .client
-        .get(srv.url("/api/recordings/exports"))
-        .bearer_auth(&staff)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Value = api_get(&srv, &staff, "/api/recordings/exports").await.json().await.unwrap();
     assert_eq!(
         all.as_array().unwrap().len(),
         3,
         "staff see everyone's jobs"
     );
 
-    let audit: Value = srv
-        .client
-        .get(srv.url("/api/audit?target_kind=recording"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = api_get(&srv, &admin, "/api/audit?target_kind=recording").await.json().await.unwrap();
     let actions: Vec<&str> = audit
         .as_array()
         .unwrap()

@@ -168,12 +168,18 @@ async fn watch_token(
     Ok(Json(grant(&state, &user, room.to_owned(), role, MediaSource::Camera).await?))
 }
 
+/// Every room with someone live in it: on the API's own SFU and on the media nodes.
+pub async fn all_rooms(state: &AppState) -> ApiResult<Vec<LiveRoom>> {
+    let mut rooms = state.live.rooms();
+    rooms.extend(crate::media_node::remote_rooms(state).await?);
+    Ok(rooms)
+}
+
 /// Rooms with someone live in them, and who (for an invigilator, the rooms they look after).
 #[utoipa::path(get, path = "/api/live/rooms", tag = "live",
     responses((status = 200, body = [LiveRoom])), security(("bearer" = [])))]
 async fn list_rooms(Proctor(user): Proctor, State(state): State<AppState>) -> ApiResult<Json<Vec<LiveRoom>>> {
-    let mut rooms = state.live.rooms();
-    rooms.extend(crate::media_node::remote_rooms(&state).await?);
+    let rooms = all_rooms(&state).await?;
     let mut mine = Vec::with_capacity(rooms.len());
     for r in rooms {
         if crate::affairs::duty::covers_media_room(&state.db, &user, &r.room).await.is_ok() {

@@ -262,9 +262,8 @@ async fn list_recordings(
 
 /// (room, participant) of everyone publishing now, on the API's own SFU and on media nodes.
 async fn publishing_now(state: &AppState) -> ApiResult<std::collections::HashSet<(String, String)>> {
-    let mut rooms = state.live.rooms();
-    rooms.extend(crate::media_node::remote_rooms(state).await?);
-    Ok(rooms
+    Ok(crate::live::all_rooms(state)
+        .await?
         .into_iter()
         .flat_map(|r| {
             let room = r.room;
